@@ -1,0 +1,3 @@
+from genesis_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Reading and writing portfolio records as CSV, XLSX, JSON and Parquet, validated before any write."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the portfolio schema, applied by `store.open_store`."""

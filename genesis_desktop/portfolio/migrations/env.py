@@ -1,0 +1,16 @@
+"""Alembic environment: always run by `genesis_desktop.portfolio.store` on a live connection."""
+from alembic import context
+
+from genesis_desktop.portfolio.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    # SQLite alters tables by copy-and-move; batch mode makes the same migration work on both.
+    render_as_batch=True,
+    compare_type=True,
+    include_object=context.config.attributes.get("include_object"),
+)
+with context.begin_transaction():
+    context.run_migrations()

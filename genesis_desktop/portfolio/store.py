@@ -1,0 +1,165 @@
+"""Where a portfolio lives: engine, sessions, schema migrations and the backup before an upgrade.
+
+A SQLite file by default, in the per-user data folder; any SQLAlchemy URL through `--db` or
+`GENESIS_DB`. Opening a database brings its schema to this program's revision: an empty database
+is created, an older one is copied aside and upgraded, and one written by a newer program is
+refused without being touched.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+APP_NAME = "genesis-desktop"
+ENV_VAR = "GENESIS_DB"
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened as a portfolio; the message says why and what to do."""
+
+
+def default_url() -> str:
+    if os.environ.get(ENV_VAR):
+        return os.environ[ENV_VAR]
+    from platformdirs import user_data_path
+
+    return f"sqlite:///{user_data_path(APP_NAME, appauthor=False, ensure_exists=True) / 'portfolio.sqlite'}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", "genesis_desktop.portfolio:migrations")
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def backup_sqlite(path: Path, revision: str) -> Path:
+    """A consistent copy of a SQLite file (sqlite's online backup, WAL included) beside it."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.before-upgrade-{revision}-{stamp}{path.suffix or '.sqlite'}")
+    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+@dataclass
+class Store:
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+    backup: Path | None = None  # the copy made before an upgrade, if one was made
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """Open (and if needed create or upgrade) the portfolio at `url`."""
+    url = url or default_url()
+    path = sqlite_path(url)
+    if path is not None and not create and not path.exists():
+        raise StoreError(f"{path}: no such portfolio file (create one with `genesis --db {url} init`)")
+    if path is not None and path.exists() and path.stat().st_size > 0:
+        _refuse_non_sqlite(path)
+    engine = make_engine(url)
+    backup = None
+    try:
+        revision = current_revision(engine)
+        head = head_revision()
+        if revision is None:
+            existing = set(inspect(engine).get_table_names()) - {"alembic_version"}
+            if existing:
+                raise StoreError(
+                    f"{_where(url)} has tables ({', '.join(sorted(existing)[:5])}, ...) but no Genesis "
+                    "schema revision: it is not a Genesis portfolio; nothing was changed"
+                )
+            upgrade(engine)
+        elif revision != head:
+            if revision not in known_revisions():
+                raise StoreError(
+                    f"{_where(url)} was written by a newer Genesis Desktop (schema revision {revision}; "
+                    f"this program knows up to {head}). It was not changed: open it with a newer version."
+                )
+            if path is not None:
+                engine.dispose()
+                backup = backup_sqlite(path, revision)
+            upgrade(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    return Store(url, engine, sessionmaker(engine, expire_on_commit=False), backup)
+
+
+def _where(url: str) -> str:
+    path = sqlite_path(url)
+    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+
+
+def _refuse_non_sqlite(path: Path) -> None:
+    with path.open("rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise StoreError(f"{path} is not a SQLite database; nothing was changed")

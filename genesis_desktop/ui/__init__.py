@@ -1,0 +1,1 @@
+"""The desktop (all Qt lives here)."""
