@@ -124,27 +124,16 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     if path is not None and not create and not path.exists():
         raise StoreError(f"{path}: no such portfolio file (create one with `genesis --db {url} init`)")
     if path is not None and path.exists() and path.stat().st_size > 0:
-        _refuse_non_sqlite(path)
+        # Decide from a read-only look, so that a refused file is not touched even by our pragmas.
+        revision, tables = _peek_sqlite(path)
+        _check_openable(url, revision, tables)
     engine = make_engine(url)
     backup = None
     try:
         revision = current_revision(engine)
-        head = head_revision()
-        if revision is None:
-            existing = set(inspect(engine).get_table_names()) - {"alembic_version"}
-            if existing:
-                raise StoreError(
-                    f"{_where(url)} has tables ({', '.join(sorted(existing)[:5])}, ...) but no Genesis "
-                    "schema revision: it is not a Genesis portfolio; nothing was changed"
-                )
-            upgrade(engine)
-        elif revision != head:
-            if revision not in known_revisions():
-                raise StoreError(
-                    f"{_where(url)} was written by a newer Genesis Desktop (schema revision {revision}; "
-                    f"this program knows up to {head}). It was not changed: open it with a newer version."
-                )
-            if path is not None:
+        _check_openable(url, revision, set(inspect(engine).get_table_names()))
+        if revision != head_revision():
+            if revision is not None and path is not None:
                 engine.dispose()
                 backup = backup_sqlite(path, revision)
             upgrade(engine)
@@ -154,12 +143,40 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     return Store(url, engine, sessionmaker(engine, expire_on_commit=False), backup)
 
 
-def _where(url: str) -> str:
-    path = sqlite_path(url)
-    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+def _check_openable(url: str, revision: str | None, tables: set[str]) -> None:
+    if revision is None:
+        existing = tables - {"alembic_version"}
+        if existing:
+            raise StoreError(
+                f"{describe_url(url)} has tables ({', '.join(sorted(existing)[:5])}) but no Genesis "
+                "schema revision: it is not a Genesis portfolio; nothing was changed"
+            )
+    elif revision not in known_revisions():
+        raise StoreError(
+            f"{describe_url(url)} was written by a newer Genesis Desktop (schema revision {revision}; "
+            f"this program knows up to {head_revision()}). It was not changed: open it with a newer version."
+        )
 
 
-def _refuse_non_sqlite(path: Path) -> None:
+def _peek_sqlite(path: Path) -> tuple[str | None, set[str]]:
     with path.open("rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
             raise StoreError(f"{path} is not a SQLite database; nothing was changed")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = None
+        if "alembic_version" in tables:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        return revision, tables
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"{path} cannot be read as a SQLite database ({err}); nothing was changed") from None
+    finally:
+        conn.close()
+
+
+def describe_url(url: str) -> str:
+    """The database as a person should see it: a file path, or the URL without its password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)

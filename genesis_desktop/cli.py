@@ -1,0 +1,239 @@
+"""The `genesis` command: a thin face over the portfolio, compute and desktop packages.
+
+Exit codes: 0 success, 1 failure of the program or a run, 2 bad input or usage.
+Heavy imports (pandas, Qt) happen inside the command that needs them, so `genesis --version`
+and `genesis summary` start quickly.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from genesis_desktop import __version__
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+DEFAULT_DEMO_PROPOSALS = 400
+
+
+class BadInput(Exception):
+    """A usage or input problem: reported on stderr, exit code 2."""
+
+
+def _store(args, *, create: bool = True):
+    from genesis_desktop.portfolio.store import open_store
+
+    return open_store(args.db, create=create)
+
+
+def _progress(label: str):
+    if not sys.stderr.isatty():
+        return None
+    def report(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r{label}: {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
+    return report
+
+
+def cmd_init(args) -> int:
+    from genesis_desktop.portfolio.demo import build_demo, ensure_programme
+
+    if args.proposals is not None and not args.demo:
+        raise BadInput("--proposals needs --demo")
+    store = _store(args)
+    try:
+        with store.session() as session, session.begin():
+            ensure_programme(session)
+        if args.demo:
+            if _has_records(store):
+                raise BadInput(f"{_describe(store)} already holds proposals or challenges; "
+                               "the demo is built only into an empty portfolio")
+            n = DEFAULT_DEMO_PROPOSALS if args.proposals is None else args.proposals
+            if n < 0:
+                raise BadInput(f"--proposals must be 0 or more, got {n}")
+            build_demo(store, proposals=n, seed=args.seed, progress=_progress("proposals"))
+        print(f"portfolio ready: {_describe(store)}", file=sys.stderr)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _has_records(store) -> bool:
+    from sqlalchemy import func, select
+
+    from genesis_desktop.portfolio.schema import Challenge, Proposal
+
+    with store.session() as s:
+        return bool(s.scalar(select(func.count()).select_from(Proposal)) or
+                    s.scalar(select(func.count()).select_from(Challenge)))
+
+
+def _describe(store) -> str:
+    from genesis_desktop.portfolio.store import describe_url
+
+    return describe_url(store.url)
+
+
+def cmd_summary(args) -> int:
+    from genesis_desktop.portfolio.summary import summary
+
+    store = _store(args, create=False)
+    try:
+        data = summary(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        print(_summary_text(data))
+    return EXIT_OK
+
+
+def _summary_text(data: dict, indent: str = "") -> str:
+    lines = []
+    for key, value in sorted(data.items()):
+        if isinstance(value, dict):
+            lines.append(f"{indent}{key}:")
+            lines.append(_summary_text(value, indent + "  "))
+        else:
+            lines.append(f"{indent}{key}: {value}")
+    return "\n".join(line for line in lines if line)
+
+
+def cmd_import(args) -> int:
+    from genesis_desktop.portfolio import io
+
+    _check_kind(args.kind, io.KINDS)
+    store = _store(args, create=False)
+    try:
+        if args.kind == "all":
+            reports = io.import_all(store, args.file)
+        else:
+            reports = [io.import_file(store, args.kind, args.file)]
+    except io.ImportFailed as failed:
+        print(str(failed), file=sys.stderr)
+        print("nothing was imported; the database is unchanged", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        store.close()
+    for r in reports if isinstance(reports, list) else [reports]:
+        print(f"{r.kind}: {r.created} created, {r.updated} updated from {r.path}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from genesis_desktop.portfolio import io
+
+    _check_kind(args.kind, io.KINDS)
+    store = _store(args, create=False)
+    try:
+        if args.kind == "all":
+            io.export_all(store, args.file)
+        else:
+            io.export_file(store, args.kind, args.file)
+    finally:
+        store.close()
+    print(f"wrote {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _check_kind(kind: str, kinds) -> None:
+    if kind != "all" and kind not in kinds:
+        raise BadInput(f"unknown kind {kind!r}; one of: {', '.join(kinds)}, all")
+
+
+def cmd_gui(args) -> int:
+    from genesis_desktop.ui.app import run_gui
+
+    url = _first_start(args.db)
+    return run_gui(url)
+
+
+def _first_start(url: str | None) -> str:
+    """The default per-user portfolio is created with the demo on first start."""
+    from genesis_desktop.portfolio.store import default_url, open_store, sqlite_path
+
+    url = url or default_url()
+    path = sqlite_path(url)
+    if url == default_url() and path is not None and not path.exists():
+        from genesis_desktop.portfolio.demo import build_demo, ensure_programme
+
+        print(f"first start: creating the demo portfolio in {path}", file=sys.stderr)
+        store = open_store(url)
+        try:
+            with store.session() as session, session.begin():
+                ensure_programme(session)
+            build_demo(store, proposals=DEFAULT_DEMO_PROPOSALS)
+        except BaseException:
+            store.close()
+            path.unlink(missing_ok=True)
+            raise
+        store.close()
+    return url
+
+
+def cmd_screenshot(args) -> int:
+    from genesis_desktop.ui.app import render_screenshot
+
+    try:
+        out = render_screenshot(_first_start(args.db), args.view, Path(args.out))
+    except ValueError as err:
+        raise BadInput(str(err)) from None
+    print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="genesis", description="Genesis Desktop: the programme's portfolio desk.")
+    p.add_argument("--version", action="version", version=f"genesis-desktop {__version__}")
+    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the portfolio (default: $GENESIS_DB, "
+                   "else a SQLite file in the per-user data folder)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    g = sub.add_parser("gui", help="open the desktop (the default command)")
+    g.set_defaults(func=cmd_gui)
+
+    i = sub.add_parser("init", help="create a portfolio database, optionally with the demo portfolio")
+    i.add_argument("--demo", action="store_true", help="fill it with the deterministic demo portfolio")
+    i.add_argument("--proposals", type=int, metavar="N", help=f"demo proposals (default {DEFAULT_DEMO_PROPOSALS})")
+    i.add_argument("--seed", type=int, default=2026, metavar="S", help="demo seed (default 2026)")
+    i.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("summary", help="counts and money totals")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_summary)
+
+    for name, func, verb in (("import", cmd_import, "read"), ("export", cmd_export, "write")):
+        x = sub.add_parser(name, help=f"{verb} records as CSV, XLSX, JSON or Parquet (by extension)")
+        x.add_argument("kind", metavar="KIND", help="challenges, calls, proposals, institutions, partners, "
+                       "commitments, rates, reviewers, reviews, or all (a folder or one .xlsx workbook)")
+        x.add_argument("file", metavar="FILE")
+        x.set_defaults(func=func)
+
+    sc = sub.add_parser("screenshot", help="render one view offscreen to a PNG")
+    sc.add_argument("view", metavar="VIEW")
+    sc.add_argument("--out", required=True, metavar="FILE.png")
+    sc.set_defaults(func=cmd_screenshot)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func = getattr(args, "func", cmd_gui)
+    from genesis_desktop.portfolio.store import StoreError
+
+    try:
+        return func(args)
+    except BadInput as err:
+        print(f"genesis: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except StoreError as err:
+        print(f"genesis: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
