@@ -19,7 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget  # noqa: E402
 
 WARMUP_FRAMES = 200
 FRAMES = 3000
@@ -68,6 +68,8 @@ class _LivePlot(QWidget):
         self.curve.setData(self.x, np.sin(self.x * 0.01 + i * 0.05) + 0.1 * np.cos(self.x * 0.3 + i))
         self.caption.setText(f"frame {i}")
         self.plot.update()
+        # The scene tells the view what changed through a queued call: let it arrive, then paint now.
+        QApplication.processEvents()
         self.repaint()
 
 

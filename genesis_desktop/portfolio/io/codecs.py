@@ -1,0 +1,254 @@
+"""Cell texts to values and back, one whole column at a time.
+
+Each parser takes a text Series (index = row numbers, "" for blank) and returns the parsed values
+(None/NA where blank or bad) and the errors: a Series of rule texts indexed by the rows that broke
+them. Blank cells are never errors here; whether a column is required is the caller's business.
+Columns repeat a few values many times (dates, currencies, codes), so the irregular parsers run once
+per distinct value, not once per row.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
+
+from ..fiscal import parse_fiscal_year
+from ..money import CURRENCY_DIGITS, MoneyError, format_amount, parse_amount
+
+LIST_SEP = ";"
+MAX_MINOR = 2**63 - 1  # BigInteger
+_WHOLE = re.compile(r"\d{1,18}")
+_EMAIL = r"[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>.]+"
+_NO_ERRORS = pd.Series([], dtype=object)
+
+
+def errors(series: pd.Series, mask, rule) -> pd.Series:
+    """The rule (one text, or one per row) for the rows where `mask` holds."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return _NO_ERRORS
+    if isinstance(rule, pd.Series):
+        return pd.Series(rule.to_numpy(dtype=object)[mask], index=series.index[mask], dtype=object)
+    return pd.Series(rule, index=series.index[mask], dtype=object)
+
+
+def by_value(s: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
+    """Run `parse(text)` once per distinct non-blank text; a ValueError's message becomes the rule."""
+    good: dict[str, object] = {}
+    bad: dict[str, str] = {}
+    for text in pd.unique(s.to_numpy()):
+        if text == "":
+            continue
+        try:
+            good[text] = parse(text)
+        except ValueError as e:
+            bad[text] = str(e)
+    values = s.map(good).astype(object)
+    values = values.where(values.notna(), None)
+    if not bad:
+        return values, _NO_ERRORS
+    hit = s.isin(list(bad))
+    return values, pd.Series(s[hit].map(bad).to_numpy(dtype=object), index=s.index[hit], dtype=object)
+
+
+def text(s: pd.Series, max_len: int | None) -> tuple[pd.Series, pd.Series]:
+    s = s.str.strip()
+    if max_len is None:
+        return s, _NO_ERRORS
+    n = s.str.len()
+    return s, errors(s, n > max_len, "longer than " + str(max_len) + " characters")
+
+
+def choice(s: pd.Series, allowed: list[str]) -> tuple[pd.Series, pd.Series]:
+    s = s.str.strip()
+    bad = (s != "") & ~s.isin(allowed)
+    return s.where(~bad, ""), errors(s, bad, "must be one of: " + ", ".join(allowed))
+
+
+def pattern(s: pd.Series, regex: str, rule: str) -> tuple[pd.Series, pd.Series]:
+    s = s.str.strip()
+    bad = (s != "") & ~s.str.fullmatch(regex)
+    return s.where(~bad, ""), errors(s, bad, rule)
+
+
+def country(s):
+    return pattern(s, r"[A-Z]{2}", "must be an ISO 3166 alpha-2 country code: two capital letters such as US or JP")
+
+
+def currency(s):
+    s = s.str.strip()
+    bad = (s != "") & ~s.isin(list(CURRENCY_DIGITS))
+    return s.where(~bad, ""), errors(s, bad, "must be an ISO 4217 currency code such as USD or JPY")
+
+
+def email(s):
+    return pattern(s, _EMAIL, "must be an email address such as name@example.org")
+
+
+def boolean(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    low = s.str.strip().str.lower()
+    bad = (low != "") & ~low.isin(["true", "false"])
+    values = pd.Series(np.where(low == "true", True, False), index=s.index, dtype=object)
+    return values.where(low != "", None), errors(s, bad, "must be true or false")
+
+
+def whole(s: pd.Series, minimum: int = 0) -> tuple[pd.Series, pd.Series]:
+    s = s.str.strip()
+    shape = s.str.fullmatch(r"\d{1,18}")
+    num = pd.Series(np.where(shape, s, "-1"), index=s.index).astype("int64")
+    bad = (s != "") & (~shape | (num < minimum))
+    rule = "must be a whole number" + (f" of at least {minimum}" if minimum else " (0 or more)")
+    return num.astype(object).where(shape & ~bad, None), errors(s, bad, rule)
+
+
+def _date(t: str) -> date:
+    if len(t) != 10:
+        raise ValueError("must be a date written YYYY-MM-DD, such as 2026-05-01")
+    try:
+        return date.fromisoformat(t)
+    except ValueError:
+        raise ValueError("must be a real date written YYYY-MM-DD, such as 2026-05-01") from None
+
+
+def _datetime(t: str) -> datetime:
+    try:
+        v = datetime.fromisoformat(t)
+    except ValueError:
+        raise ValueError("must be a date and time written YYYY-MM-DDTHH:MM:SS, such as 2026-05-01T13:45:00") from None
+    return v.astimezone(timezone.utc).replace(tzinfo=None) if v.tzinfo else v
+
+
+def dates(s):
+    return by_value(s.str.strip(), _date)
+
+
+def datetimes(s):
+    return by_value(s.str.strip(), _datetime)
+
+
+def fiscal_years(s):
+    return by_value(s.str.strip(), parse_fiscal_year)
+
+
+def decimals(s: pd.Series, int_digits: int, frac_digits: int) -> tuple[pd.Series, pd.Series]:
+    """Positive decimals that fit Numeric(int_digits + frac_digits, frac_digits)."""
+    def parse(t: str) -> Decimal:
+        try:
+            v = Decimal(t.replace(",", ""))
+        except InvalidOperation:
+            raise ValueError("must be a decimal number such as 149.35") from None
+        if not v.is_finite() or v <= 0:
+            raise ValueError("must be a number above 0")
+        sign, digits, exp = v.normalize().as_tuple()
+        if -exp > frac_digits or len(digits) + exp > int_digits:
+            raise ValueError(f"at most {int_digits} digits before and {frac_digits} after the point")
+        return v
+    return by_value(s.str.strip(), parse)
+
+
+def money(s: pd.Series, currencies: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Amounts in minor units of each row's currency (exactly as money.parse_amount reads them).
+
+    Plain texts ("1500000.50") are converted with whole-column arithmetic; anything else (signs,
+    thousands separators, too many decimals, junk) goes through parse_amount for its value or its
+    message. Rows whose currency is unknown are skipped: the currency column reports those.
+    """
+    s = s.str.strip()
+    digits = currencies.map(CURRENCY_DIGITS)
+    known = digits.notna().to_numpy()
+    parts = s.str.extract(r"^(\d{1,15})(?:\.(\d*))?$")
+    whole_part = parts[0]
+    frac = parts[1].fillna("")
+    fast = (whole_part.notna() & (frac.str.len() <= digits.fillna(-1))).to_numpy() & known
+    minor = np.zeros(len(s), dtype=np.int64)
+    for d in pd.unique(digits[fast]):
+        sel = fast & (digits == d).to_numpy()
+        d = int(d)
+        w = whole_part[sel].astype("int64").to_numpy()
+        f = frac[sel].str.pad(d, side="right", fillchar="0").replace("", "0").astype("int64").to_numpy()
+        minor[sel] = w * 10**d + f
+    values = pd.Series(minor, index=s.index, dtype=object).where(fast, None)
+    slow = known & ~fast & (s != "").to_numpy()
+    if not slow.any():
+        return values, _NO_ERRORS
+    msgs: dict[tuple[str, str], object] = {}
+    rules = []
+    cur = currencies.to_numpy()
+    txt = s.to_numpy()
+    for i in np.flatnonzero(slow):
+        key = (txt[i], cur[i])
+        if key not in msgs:
+            try:
+                v = parse_amount(txt[i], cur[i])
+                msgs[key] = v if v <= MAX_MINOR else MoneyError(f"amount {txt[i]!r} is too large")
+            except MoneyError as e:
+                msgs[key] = e
+        r = msgs[key]
+        if isinstance(r, Exception):
+            rules.append((i, str(r)))
+        else:
+            values.iat[i] = r
+    if not rules:
+        return values, _NO_ERRORS
+    at = [i for i, _ in rules]
+    return values, pd.Series([r for _, r in rules], index=s.index[at], dtype=object)
+
+
+def split_items(s: pd.Series) -> pd.Series:
+    """'a; b;c' per row -> one item per entry (index = row number, order kept, blanks dropped)."""
+    s = s[s.str.strip() != ""]
+    if s.empty:
+        return pd.Series([], dtype="str", index=pd.Index([], dtype="int64"))
+    items = s.str.split(LIST_SEP).explode().str.strip()
+    return items[items != ""].astype("str")
+
+
+def split_pairs(items: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """'key=value' items -> frame (index = row) of key, value and the entry as written."""
+    has = items.str.contains("=", regex=False)
+    parts = items[has].str.partition("=")
+    frame = pd.DataFrame({"key": parts[0].str.strip(), "value": parts[2].str.strip(), "entry": items[has]})
+    bad_key = frame["key"] == ""
+    errs = pd.concat([
+        errors(items, ~has.to_numpy(), "expected key=value entries separated by ';'"),
+        errors(frame["entry"], bad_key.to_numpy(), "an entry has no key before '='"),
+    ])
+    return frame[~bad_key], errs
+
+
+def less(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """True where both values are present and a < b (dates, amounts)."""
+    return np.array([x is not None and y is not None and x == x and y == y and x < y
+                     for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
+
+
+# Encoders for export: the exact inverse of the parsers above.
+
+def join_list(items) -> str:
+    return (LIST_SEP + " ").join(str(i) for i in items or ())
+
+
+def join_pairs(pairs) -> str:
+    return (LIST_SEP + " ").join(f"{k}={v}" for k, v in pairs)
+
+
+def money_text(minor: int | None, currency: str) -> str:
+    return "" if minor is None else format_amount(int(minor), currency)
+
+
+def date_text(d) -> str:
+    return "" if d is None else d.isoformat()
+
+
+def bool_text(b) -> str:
+    return "" if b is None else ("true" if b else "false")
+
+
+def decimal_text(d) -> str:
+    if d is None:
+        return ""
+    t = format(Decimal(str(d)).normalize(), "f")
+    return t

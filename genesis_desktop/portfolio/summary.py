@@ -1,0 +1,105 @@
+"""What a portfolio holds, in numbers: the data behind `genesis summary --json`.
+
+Everything is computed by SQL aggregates, so it stays quick at a million proposals. Money totals
+are exact decimal strings in major units, one per currency (never added across currencies: that
+would need a rate and a date). Cancelled commitments are counted but left out of the money totals.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from .institutions import Institution
+from .money import format_amount
+from .partners import Commitment, CommitmentState, CommitmentYear, ExchangeRate, Partner
+from .programme import Call, CallPhase, Challenge, Programme
+from .proposals import Proposal, ProposalBudget, ProposalStatus
+from .reviews import Review, Reviewer
+from .store import Store, current_revision
+
+COUNTED = {
+    "programmes": Programme, "institutions": Institution, "challenges": Challenge, "calls": Call,
+    "call_phases": CallPhase, "proposals": Proposal, "partners": Partner, "commitments": Commitment,
+    "exchange_rates": ExchangeRate, "reviewers": Reviewer, "reviews": Review,
+}
+
+
+def summary(store: Store) -> dict[str, Any]:
+    """Schema revision, record counts, proposals by status and money totals (JSON-ready, keys sorted).
+
+    Shape::
+
+        {"schema_revision": "0002",
+         "counts": {"calls": 1, ...},
+         "proposals_by_status": {"awarded": 39, ...},           # every status, zeros included
+         "money": {"call_budgets": {"USD": "293760000.00"},
+                   "requested": {"USD": "..."},                   # all proposals' budgets
+                   "requested_by_status": {"awarded": {"USD": "..."}, ...},
+                   "commitments": {"pledged": {"JPY": "...", "USD": "..."}, "obligated": {...},
+                                   "disbursed": {...}}}}
+    """
+    revision = current_revision(store.engine)
+    with store.engine.connect() as conn:
+        counts = {name: conn.scalar(select(func.count()).select_from(model)) for name, model in COUNTED.items()}
+        by_status = {s.value: 0 for s in ProposalStatus}
+        for status, n in conn.execute(select(Proposal.status, func.count()).group_by(Proposal.status)):
+            by_status[_value(status)] = n
+        money = {
+            "call_budgets": _totals(conn.execute(
+                select(Call.currency, func.sum(Call.total_budget_minor)).group_by(Call.currency))),
+            **_requested(conn),
+            "commitments": _commitments(conn),
+        }
+    return _sorted({"schema_revision": revision, "counts": counts, "proposals_by_status": by_status, "money": money})
+
+
+def _value(status: Any) -> str:
+    return status.value if isinstance(status, ProposalStatus) else str(status)
+
+
+def _totals(rows) -> dict[str, str]:
+    sums: dict[str, int] = {}
+    for currency, minor in rows:
+        sums[currency] = sums.get(currency, 0) + int(minor or 0)
+    return {ccy: format_amount(minor, ccy) for ccy, minor in sums.items()}
+
+
+def _requested(conn: Connection) -> dict[str, Any]:
+    # Budgets are summed per proposal first, so the join touches each proposal row once.
+    per_proposal = (
+        select(ProposalBudget.proposal_id, func.sum(ProposalBudget.amount_minor).label("minor"))
+        .group_by(ProposalBudget.proposal_id).subquery()
+    )
+    rows = conn.execute(
+        select(Proposal.status, Proposal.currency, func.sum(per_proposal.c.minor))
+        .join(per_proposal, per_proposal.c.proposal_id == Proposal.id)
+        .group_by(Proposal.status, Proposal.currency)
+    ).all()
+    by_status: dict[str, list] = {s.value: [] for s in ProposalStatus}
+    for status, currency, minor in rows:
+        by_status[_value(status)].append((currency, minor))
+    return {
+        "requested": _totals((currency, minor) for _, currency, minor in rows),
+        "requested_by_status": {status: _totals(r) for status, r in by_status.items()},
+    }
+
+
+def _commitments(conn: Connection) -> dict[str, dict[str, str]]:
+    rows = conn.execute(
+        select(Commitment.currency, func.sum(CommitmentYear.pledged_minor), func.sum(CommitmentYear.obligated_minor),
+               func.sum(CommitmentYear.disbursed_minor))
+        .join(CommitmentYear, CommitmentYear.commitment_id == Commitment.id)
+        .where(Commitment.state != CommitmentState.CANCELLED)
+        .group_by(Commitment.currency)
+    ).all()
+    return {
+        kind: _totals((r[0], r[i]) for r in rows)
+        for i, kind in enumerate(("pledged", "obligated", "disbursed"), start=1)
+    }
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    return value
