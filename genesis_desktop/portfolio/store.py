@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 APP_NAME = "genesis-desktop"
+# The newest migration. Kept here so that opening an up-to-date portfolio never loads Alembic (half a
+# second of start-up); tests/portfolio/test_store.py checks it against Alembic's own head.
+SCHEMA_HEAD = "0002"
 ENV_VAR = "GENESIS_DB"
 
 
@@ -63,26 +62,34 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def alembic_config() -> Config:
+def alembic_config():
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", "genesis_desktop.portfolio:migrations")
     return cfg
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return SCHEMA_HEAD
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -151,7 +158,7 @@ def _check_openable(url: str, revision: str | None, tables: set[str]) -> None:
                 f"{describe_url(url)} has tables ({', '.join(sorted(existing)[:5])}) but no Genesis "
                 "schema revision: it is not a Genesis portfolio; nothing was changed"
             )
-    elif revision not in known_revisions():
+    elif revision != SCHEMA_HEAD and revision not in known_revisions():
         raise StoreError(
             f"{describe_url(url)} was written by a newer Genesis Desktop (schema revision {revision}; "
             f"this program knows up to {head_revision()}). It was not changed: open it with a newer version."

@@ -34,7 +34,8 @@ CHALLENGE_COLUMNS = (
     ColumnSpec("area", "Area"),
     ColumnSpec("lead", "Lead"),
     ColumnSpec("status", "Status", "enum", order=tuple(s.value for s in ChallengeStatus)),
-    ColumnSpec("official", "Official", "bool", filterable=False),
+    # Spelled out, because an illustrative stand-in must never pass for an official challenge.
+    ColumnSpec("standing", "Standing"),
     ColumnSpec("proposals", "Proposals", "int", filterable=False),
 )
 
@@ -74,7 +75,7 @@ def challenges_frame(engine: Engine) -> pd.DataFrame:
     )
     with engine.connect() as conn:
         frame = pd.read_sql(stmt, conn)
-    frame["official"] = frame["official"].astype(bool)
+    frame["standing"] = np.where(frame["official"].astype(bool), "Official", "Illustrative")
     frame["proposals"] = frame["proposals"].astype(np.int64)
     return frame
 

@@ -67,7 +67,10 @@ class ArrayTableModel(QAbstractTableModel):
         return self._rows[row]
 
     def column_of(self, key: str) -> int:
-        return next(i for i, c in enumerate(self._columns) if c.key == key)
+        for i, spec in enumerate(self._columns):
+            if spec.key == key:
+                return i
+        raise KeyError(f"no column {key!r}; columns: {', '.join(c.key for c in self._columns)}")
 
     def raw_column(self, key: str) -> list:
         """The column's values in display order (what a test or an export reads)."""

@@ -168,3 +168,18 @@ def dump(store) -> dict[str, list]:
 def snapshot():
     """dump(store): every row of every table (a function, since test modules cannot import conftest)."""
     return dump
+
+
+@pytest.fixture
+def portfolio_files(tmp_path):
+    """The realistic portfolio as a folder of CSV files, one per kind (exported from its own store)."""
+    from genesis_desktop.portfolio.io import KINDS, export_file
+
+    source = open_store(f"sqlite:///{tmp_path / 'source.sqlite'}")
+    build_portfolio(source)
+    out = tmp_path / "files"
+    out.mkdir()
+    for kind in KINDS:
+        export_file(source, kind, out / f"{kind}.csv")
+    source.close()
+    return out

@@ -32,6 +32,14 @@ def test_new_file_gets_the_head_schema_with_foreign_keys_and_wal(db_url):
         store.close()
 
 
+def test_schema_head_constant_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from genesis_desktop.portfolio.store import SCHEMA_HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
 def test_migrations_produce_exactly_the_models(store):
     with store.engine.connect() as c:
         assert compare_metadata(MigrationContext.configure(c), metadata) == []

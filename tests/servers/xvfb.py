@@ -25,7 +25,7 @@ import pytest
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 10.0
 FAMILY_WILD = 0xFFFF  # an authority entry for any host and, with no number, any display
-INSTALL_HINT = "apt-get install xvfb xauth libxcb-icccm4 libxcb-keysyms1"
+INSTALL_HINT = "apt-get install xvfb libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0; see tests/servers/README.md"
 
 
 def under_ci() -> bool:

@@ -44,7 +44,7 @@ def test_challenges_table_counts_proposals_and_shows_missing_lead_blank(main_win
     by_code = {model.data(model.index(r, 0)): r for r in range(model.rowCount())}
     row = by_code["GC-01"]
     assert [model.data(model.index(row, c)) for c in range(model.columnCount())] == [
-        "GC-01", "Fusion plasma control with learned surrogates", "energy", "ANL", "Active", "Yes", "2"]
+        "GC-01", "Fusion plasma control with learned surrogates", "energy", "ANL", "Active", "Official", "2"]
     assert model.data(model.index(by_code["GC-03"], 3)) == ""
 
 

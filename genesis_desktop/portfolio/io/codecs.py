@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..fiscal import parse_fiscal_year
 from ..money import CURRENCY_DIGITS, MoneyError, format_amount, parse_amount
@@ -159,16 +161,18 @@ def money(s: pd.Series, currencies: pd.Series) -> tuple[pd.Series, pd.Series]:
     s = s.str.strip()
     digits = currencies.map(CURRENCY_DIGITS)
     known = digits.notna().to_numpy()
-    parts = s.str.extract(r"^(\d{1,15})(?:\.(\d*))?$")
-    whole_part = parts[0]
-    frac = parts[1].fillna("")
-    fast = (whole_part.notna() & (frac.str.len() <= digits.fillna(-1))).to_numpy() & known
+    parts = pc.extract_regex(arrow(s), r"^(?P<w>\d{1,15})(?:\.(?P<f>\d*))?$")
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
+    whole_part, frac = parts.field("w"), parts.field("f")
+    frac_len = pc.utf8_length(frac).to_numpy(zero_copy_only=False)
+    fast = matched & known & (frac_len <= digits.fillna(-1).to_numpy())
     minor = np.zeros(len(s), dtype=np.int64)
     for d in pd.unique(digits[fast]):
-        sel = fast & (digits == d).to_numpy()
         d = int(d)
-        w = whole_part[sel].astype("int64").to_numpy()
-        f = frac[sel].str.pad(d, side="right", fillchar="0").replace("", "0").astype("int64").to_numpy()
+        sel = fast & (digits == d).to_numpy()
+        mask = pa.array(sel)
+        w = pc.cast(whole_part.filter(mask), pa.int64()).to_numpy()
+        f = pc.cast(pc.utf8_rpad(frac.filter(mask), width=d, padding="0"), pa.int64()).to_numpy() if d else 0
         minor[sel] = w * 10**d + f
     values = pd.Series(minor, index=s.index, dtype=object).where(fast, None)
     slow = known & ~fast & (s != "").to_numpy()
@@ -197,26 +201,36 @@ def money(s: pd.Series, currencies: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values, pd.Series([r for _, r in rules], index=s.index[at], dtype=object)
 
 
+def arrow(s: pd.Series) -> pa.Array:
+    """The column as one contiguous Arrow string array (positions match the Series)."""
+    if hasattr(s.array, "__arrow_array__"):
+        a = s.array.__arrow_array__()
+        a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+        if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):
+            return a
+    return pa.array(s.astype(object).tolist(), pa.string())
+
+
 def split_items(s: pd.Series) -> pd.Series:
     """'a; b;c' per row -> one item per entry (index = row number, order kept, blanks dropped)."""
-    s = s[s.str.strip() != ""]
-    if s.empty:
-        return pd.Series([], dtype="str", index=pd.Index([], dtype="int64"))
-    items = s.str.split(LIST_SEP).explode().str.strip()
-    return items[items != ""].astype("str")
+    lists = pc.split_pattern(arrow(s), LIST_SEP)
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    parent = pc.list_parent_indices(lists).to_numpy()
+    keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+    items = flat.filter(pa.array(keep)).to_numpy(zero_copy_only=False)
+    return pd.Series(items, index=s.index.to_numpy()[parent[keep]], dtype="str")
 
 
-def split_pairs(items: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
-    """'key=value' items -> frame (index = row) of key, value and the entry as written."""
-    has = items.str.contains("=", regex=False)
-    parts = items[has].str.partition("=")
-    frame = pd.DataFrame({"key": parts[0].str.strip(), "value": parts[2].str.strip(), "entry": items[has]})
-    bad_key = frame["key"] == ""
-    errs = pd.concat([
-        errors(items, ~has.to_numpy(), "expected key=value entries separated by ';'"),
-        errors(frame["entry"], bad_key.to_numpy(), "an entry has no key before '='"),
-    ])
-    return frame[~bad_key], errs
+def split_pairs(items: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """'key = value' items -> (has '=', key, value), keys and values stripped ("" where no '=')."""
+    parts = pc.split_pattern(arrow(items), "=", max_splits=1)
+    has = (pc.list_value_length(parts).to_numpy(zero_copy_only=False) == 2)
+    key = pc.utf8_trim_whitespace(pc.list_element(parts, 0)).to_numpy(zero_copy_only=False)
+    value = np.full(len(items), "", dtype=object)
+    if has.any():
+        sliced = pc.list_element(parts.filter(pa.array(has)), 1)
+        value[has] = pc.utf8_trim_whitespace(sliced).to_numpy(zero_copy_only=False)
+    return has, pd.Series(key, index=items.index, dtype="str"), pd.Series(value, index=items.index, dtype="str")
 
 
 def less(a: pd.Series, b: pd.Series) -> np.ndarray:

@@ -2,6 +2,8 @@
 if nothing at all is wrong, write. Any problem, or any refusal by the database, leaves it as it was."""
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +15,8 @@ from .formats import RawTable
 from .problems import ImportFailed, ImportReport, Problem, Problems, fail
 from .sheet import Sheet
 from .spec import Kind
+
+log = logging.getLogger(__name__)
 
 
 def import_file(store: Store, kind: str, path: str | Path) -> ImportReport:
@@ -68,11 +72,15 @@ def _workbook(source: Path) -> dict[str, tuple[RawTable, str]]:
 def _run(store: Store, items: list[tuple[Kind, RawTable, str]]) -> list[ImportReport]:
     problems = Problems()
     with store.engine.connect() as conn, conn.begin():
+        started = time.perf_counter()
         ctx = Context(conn, problems)
         parsed = [kind.validate(Sheet(raw, kind, problems), ctx) for kind, raw, _ in items]
         for check in ctx.deferred:
             check()
+        log.info("validated %s rows in %.2f s: %d problems", sum(len(raw.frame) for _, raw, _ in items),
+                 time.perf_counter() - started, len(problems))
         problems.raise_if_any()
+        started = time.perf_counter()
         reports = []
         for (kind, raw, path), p in zip(items, parsed):
             try:
@@ -82,4 +90,5 @@ def _run(store: Store, items: list[tuple[Kind, RawTable, str]]) -> list[ImportRe
                 raise fail(raw.file, f"the database refused the {kind.name}: {e.orig}") from e
             ctx.forget(kind.name)
             reports.append(ImportReport(kind.name, out.created, out.updated, path, out.unchanged))
+    log.info("wrote %s in %.2f s", ", ".join(map(str, reports)), time.perf_counter() - started)
     return reports

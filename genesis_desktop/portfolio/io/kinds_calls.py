@@ -37,10 +37,11 @@ def _per_phase(sheet: Sheet, column: str, phases: pd.DataFrame, required: bool, 
     `parse(column, entries)` turns the mapping's entries into values (and reports the bad ones)."""
     m = sheet.mapping(column, required)
     m["v"] = parse(column, m) if len(m) else pd.Series(dtype=object)
-    stray = ~membership(m["row"], m["key"], phases)
+    # Rows without phases were reported for that; their entries would only repeat it.
+    stray = ~membership(m["row"], m["key"], phases) & m["row"].isin(phases["row"]).to_numpy()
     sheet.report_rows(m["row"][stray], column, m["entry"][stray].to_numpy(dtype=object),
                       "names a phase that is not in this call's phases")
-    m = m[~stray]
+    m = m[~stray & m["row"].isin(phases["row"]).to_numpy()]
     merged = phases.merge(m[["row", "key", "v"]], left_on=["row", "item"], right_on=["row", "key"],
                           how="left", indicator=True)
     if required and column in sheet.present:

@@ -158,10 +158,11 @@ def validate_commitments(sheet: Sheet, ctx: Context) -> Parsed:
     for column in ("obligated", "disbursed"):
         part = _years(sheet, column, currency, False)
         years = years.merge(part, on=["row", "fy"], how="outer")
-        stray = years["pledged_entry"].isna().to_numpy()
+        # A year with nothing pledged, on a row that pledges something (a blank pledged cell is reported as such).
+        stray = (years["pledged_entry"].isna() & years["row"].isin(pledged["row"])).to_numpy()
         sheet.report_rows(years["row"][stray], column, years[f"{column}_entry"][stray].to_numpy(dtype=object),
                           "nothing is pledged in this fiscal year")
-        years = years[~stray]
+        years = years[years["pledged_entry"].notna()]
     names = ("pledged", "obligated", "disbursed")
     amounts = {c: years[c].astype(object).where(years[c].notna(), 0).to_numpy() for c in names}
     # An amount that did not parse was reported already; comparing it as 0 would only add noise.

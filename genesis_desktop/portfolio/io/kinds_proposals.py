@@ -125,8 +125,9 @@ def _status_changes(conn: Connection, p: pd.DataFrame, pid: pd.Series, before: l
                 recorded.add((proposal_id, value(status), at))
     today = datetime.combine(date.today(), datetime.min.time())
     out = []
-    for proposal_id, old, status, on, submitted, by in zip(pid.tolist(), before, p["status"], p["changed_on"],
-                                                          p["submitted_on"], p["changed_by"]):
+    for proposal_id, old, status, on, submitted, by in zip(pid.tolist(), before, p["status"].tolist(),
+                                                          p["changed_on"].tolist(), p["submitted_on"].tolist(),
+                                                          p["changed_by"].tolist()):
         if old is not None and latest.get(proposal_id) == status:
             continue
         when = on or submitted

@@ -99,25 +99,26 @@ def check_budget(sheet: Sheet, budget: pd.DataFrame, rule: pd.DataFrame, currenc
 
 
 def _limits(sheet, rows, amounts, rule, currency, shown, what) -> None:
-    amounts = list(amounts)
-    floor, ceiling = list(rule["floor"]), list(rule["ceiling"])
-    ccy = list(currency.loc[rows])
-    phase = list(rule["phase"])
-    out_rows, values, rules = [], [], []
-    shown = list(shown)
-    for i, (a, lo, hi) in enumerate(zip(amounts, floor, ceiling)):
-        if hi == hi and hi is not None and a > hi:
-            bound, word = hi, "above the phase {} award ceiling"
-        elif lo == lo and lo is not None and a < lo:
-            bound, word = lo, "below the phase {} award floor"
-        else:
-            continue
-        c = ccy[i]
-        out_rows.append(rows[i])
-        values.append(shown[i])
-        rules.append(f"{what} {format_amount(int(a), c)} {c} is {word.format(phase[i])} {format_amount(int(bound), c)} {c}")
-    if out_rows:
-        sheet.report_rows(np.asarray(out_rows), "budget", values, rules)
+    a = np.asarray(amounts.tolist(), dtype=object)
+    lo, hi = rule["floor"].to_numpy(dtype=object), rule["ceiling"].to_numpy(dtype=object)
+    has_lo, has_hi = pd.notna(lo), pd.notna(hi)
+    above = np.zeros(len(a), dtype=bool)
+    above[has_hi] = a[has_hi] > hi[has_hi]
+    below = np.zeros(len(a), dtype=bool)
+    check = has_lo & ~above
+    below[check] = a[check] < lo[check]
+    bad = np.flatnonzero(above | below)
+    if not bad.size:
+        return
+    rows, shown = np.asarray(rows), np.asarray(shown.tolist(), dtype=object)
+    ccy, phase = currency.loc[rows[bad]].tolist(), rule["phase"].to_numpy(dtype=object)[bad]
+    rules = []
+    for j, i in enumerate(bad):
+        bound, word = (hi[i], "above the phase {} award ceiling") if above[i] else (lo[i], "below the phase {} award floor")
+        c = ccy[j]
+        rules.append(f"{what} {format_amount(int(a[i]), c)} {c} is {word.format(phase[j])} "
+                     f"{format_amount(int(bound), c)} {c}")
+    sheet.report_rows(rows[bad], "budget", shown[bad], rules)
 
 
 def check_status(sheet: Sheet, codes: pd.Series, status: pd.Series, stored: dict[str, str]) -> None:

@@ -132,7 +132,8 @@ class Sheet:
         """One line per list item: columns row, item (order kept; repeats within a row reported)."""
         raw = self.raw(column)
         s = codecs.split_items(raw)
-        out = pd.DataFrame({"row": s.index.to_numpy(dtype=np.int64), "item": s.to_numpy(dtype=object)})
+        out = pd.DataFrame({"row": s.index.to_numpy(dtype=np.int64), "item": s.to_numpy()})
+        out["item"] = out["item"].astype("str")
         if required and column in self.present:
             empty = ~self.rows.isin(out["row"].unique())
             self.report_rows(self.rows[empty], column, raw[empty].to_numpy(dtype=object), REQUIRED)
@@ -145,15 +146,13 @@ class Sheet:
     def mapping(self, column: str, required: bool = False, fiscal: bool = False) -> pd.DataFrame:
         """One line per key=value entry: columns row, key (an int fiscal year when `fiscal`), value, entry."""
         items = self.items(column, required)
-        entry = items["item"]
-        has = entry.str.contains("=", regex=False).to_numpy(dtype=bool)
-        self.report_rows(items["row"][~has], column, entry[~has].to_numpy(dtype=object),
+        has, key, val = codecs.split_pairs(items["item"])
+        self.report_rows(items["row"][~has], column, items["item"][~has].to_numpy(dtype=object),
                          "expected key=value entries separated by ';'")
-        parts = entry[has].str.partition("=")
-        frame = pd.DataFrame({"row": items["row"][has], "key": parts[0].str.strip(),
-                              "value": parts[2].str.strip(), "entry": entry[has]}).reset_index(drop=True)
+        frame = pd.DataFrame({"row": items["row"], "key": key, "value": val, "entry": items["item"]})[has]
+        frame = frame.reset_index(drop=True)
         if fiscal:
-            years, errs = codecs.fiscal_years(frame["key"].astype("str"))
+            years, errs = codecs.fiscal_years(frame["key"])
             self.report(column, errs, frame["row"], frame["entry"])
             frame["key"] = years
         nokey = (frame["key"].isna() | (frame["key"] == "")).to_numpy(dtype=bool)
@@ -170,7 +169,7 @@ class Sheet:
 
     def entry_values(self, column: str, frame: pd.DataFrame, parse, *args) -> pd.Series:
         """Parse a mapping's values with a codec; problems name the entry."""
-        values, errs = parse(frame["value"].astype("str"), *args)
+        values, errs = parse(frame["value"], *args)
         self.report(column, errs, frame["row"], frame["entry"])
         blank = (frame["value"] == "").to_numpy(dtype=bool)
         self.report_rows(frame["row"][blank], column, frame["entry"][blank].to_numpy(dtype=object),

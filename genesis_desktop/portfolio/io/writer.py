@@ -19,8 +19,16 @@ def records(frame: pd.DataFrame) -> list[dict]:
     """Frame rows as dicts of plain Python values, with None (never NaN) for missing."""
     if frame.empty:
         return []
-    frame = frame.astype(object).where(frame.notna(), None)
-    return frame.to_dict("records")
+    columns = []
+    for name in frame.columns:
+        col = frame[name]
+        values = col.tolist()  # numpy scalars become Python ints, bools and floats here
+        missing = col.isna().to_numpy()
+        if missing.any():
+            values = [None if m else v for v, m in zip(values, missing)]
+        columns.append(values)
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[dict], existing: Sequence[int | None]) -> Outcome:
