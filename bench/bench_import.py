@@ -154,7 +154,7 @@ class _ImportLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         msg = record.getMessage()
-        secs = float(msg.split(" in ")[1].split(" s")[0])
+        secs = float(msg.rsplit(" in ", 1)[1].split(" s")[0])
         self.laps["validate" if msg.startswith("validated") else "write+commit"] = secs
 
 

@@ -132,6 +132,8 @@ def cmd_export(args) -> int:
             io.export_all(store, args.file)
         else:
             io.export_file(store, args.kind, args.file)
+    except ValueError as err:  # an unknown extension, a folder where a file is wanted
+        raise BadInput(str(err)) from None
     finally:
         store.close()
     print(f"wrote {args.file}", file=sys.stderr)

@@ -21,9 +21,10 @@ def rate_book(conn: Connection) -> RateBook:
 
 def add_major(df: pd.DataFrame, names: list[str], currency: str = "currency") -> pd.DataFrame:
     """`<name>` = `<name>_minor` in major units (float64, for analysis; the minor column stays exact)."""
-    scale = 10.0 ** df[currency].map(CURRENCY_DIGITS).astype("float64")
+    codes, currencies = pd.factorize(df[currency])  # a missing currency (code -1) takes the trailing 0 digits
+    scale = 10.0 ** np.array([CURRENCY_DIGITS[c] for c in currencies] + [0], dtype="float64")[codes]
     for name in names:
-        df[name] = df[f"{name}_minor"].astype("float64") / scale
+        df[name] = df[f"{name}_minor"].to_numpy(dtype="float64") / scale
     return df
 
 
@@ -51,14 +52,18 @@ def add_converted(df: pd.DataFrame, names: list[str], reporting: str, book: Rate
     """
     reporting = check_currency(reporting)
     suffix = reporting.lower()
-    when = on if isinstance(on, pd.Series) else pd.Series([on] * len(df), index=df.index, dtype=object)
-    when = when.map(lambda d: d.date() if isinstance(d, pd.Timestamp) else d)
-    if when.isna().any():
-        raise MoneyError(f"cannot convert to {reporting}: a row has no date to take the rate at")
+    currencies = df[currency].to_numpy()
+    if isinstance(on, pd.Series):
+        when = on.map(lambda d: d.date() if isinstance(d, pd.Timestamp) else d)
+        if when.isna().any():
+            raise MoneyError(f"cannot convert to {reporting}: a row has no date to take the rate at")
+        keys = pd.DataFrame({"c": currencies, "d": when.to_numpy()})
+        groups = keys.groupby(["c", "d"], sort=True).indices
+    else:
+        groups = {(c, on): rows for c, rows in pd.Series(currencies).groupby(currencies, sort=True).indices.items()}
     rate = np.ones(len(df))
     rate_date = np.empty(len(df), dtype="datetime64[D]")
     out = {name: df[f"{name}_minor"].to_numpy(dtype=np.int64, copy=True) for name in names}
-    groups = pd.DataFrame({"c": df[currency].to_numpy(), "d": when.to_numpy()}).groupby(["c", "d"], sort=True).indices
     for (ccy, day), rows in groups.items():
         r = book.rate(ccy, reporting, day)
         rate[rows] = float(r.value)

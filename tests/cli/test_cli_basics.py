@@ -41,3 +41,10 @@ def test_a_non_portfolio_file_is_refused_with_exit_2(genesis, tmp_path):
     path.write_text("not a database")
     r = genesis("--db", f"sqlite:///{path}", "summary")
     assert r.code == 2 and "not a SQLite database" in r.err
+
+
+def test_export_to_an_unknown_format_exits_2_and_writes_nothing(genesis, db_url, tmp_path):
+    assert genesis("--db", db_url, "init").code == 0
+    r = genesis("--db", db_url, "export", "challenges", str(tmp_path / "c.docx"))
+    assert r.code == 2 and ".docx" in r.err
+    assert not (tmp_path / "c.docx").exists()

@@ -2,8 +2,10 @@
 (independently of the import code, so that round trips test export against what other code writes)."""
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -21,18 +23,39 @@ def add_programme(store) -> None:
         s.add(Programme(code="GENESIS", name="The Genesis Mission"))
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory) -> dict[str, Path]:
+    """Portfolio files built once per session (migrations take a while); tests work on copies."""
+    base = tmp_path_factory.mktemp("templates")
+    made = {}
+    for name, fill in (("programme", add_programme), ("portfolio", build_portfolio)):
+        store = open_store(f"sqlite:///{base / name}.sqlite")
+        fill(store)
+        store.close()
+        made[name] = base / f"{name}.sqlite"
+    return made
+
+
+def copy_of(template: Path, target: Path):
+    for suffix in ("", "-wal", "-shm"):
+        src = template.with_name(template.name + suffix)
+        if src.exists():
+            shutil.copyfile(src, target.with_name(target.name + suffix))
+    return open_store(f"sqlite:///{target}")
+
+
 @pytest.fixture
-def programme_store(store):
+def programme_store(templates, tmp_path):
     """An empty portfolio as `genesis init` leaves it: the one programme row."""
-    add_programme(store)
-    return store
+    s = copy_of(templates["programme"], tmp_path / "programme.sqlite")
+    yield s
+    s.close()
 
 
 @pytest.fixture
-def fresh_store(tmp_path):
+def fresh_store(templates, tmp_path):
     """A second, empty portfolio (with its programme) to import into."""
-    s = open_store(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
-    add_programme(s)
+    s = copy_of(templates["programme"], tmp_path / "fresh.sqlite")
     yield s
     s.close()
 
@@ -147,9 +170,11 @@ def build_portfolio(store) -> None:
 
 
 @pytest.fixture
-def portfolio(store):
-    build_portfolio(store)
-    return store
+def portfolio(templates, tmp_path):
+    """The small realistic portfolio (see build_portfolio), on a copy of its own."""
+    s = copy_of(templates["portfolio"], tmp_path / "realistic.sqlite")
+    yield s
+    s.close()
 
 
 def counts(store) -> dict[str, int]:
@@ -171,12 +196,11 @@ def snapshot():
 
 
 @pytest.fixture
-def portfolio_files(tmp_path):
-    """The realistic portfolio as a folder of CSV files, one per kind (exported from its own store)."""
+def portfolio_files(templates, tmp_path):
+    """The realistic portfolio as a folder of CSV files, one per kind."""
     from genesis_desktop.portfolio.io import KINDS, export_file
 
-    source = open_store(f"sqlite:///{tmp_path / 'source.sqlite'}")
-    build_portfolio(source)
+    source = copy_of(templates["portfolio"], tmp_path / "source.sqlite")
     out = tmp_path / "files"
     out.mkdir()
     for kind in KINDS:

@@ -22,18 +22,15 @@ from ..money import CURRENCY_DIGITS, MoneyError, format_amount, parse_amount
 
 LIST_SEP = ";"
 MAX_MINOR = 2**63 - 1  # BigInteger
-_WHOLE = re.compile(r"\d{1,18}")
 _EMAIL = r"[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>.]+"
 _NO_ERRORS = pd.Series([], dtype=object)
 
 
-def errors(series: pd.Series, mask, rule) -> pd.Series:
-    """The rule (one text, or one per row) for the rows where `mask` holds."""
+def errors(series: pd.Series, mask, rule: str) -> pd.Series:
+    """The rule for the rows where `mask` holds."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return _NO_ERRORS
-    if isinstance(rule, pd.Series):
-        return pd.Series(rule.to_numpy(dtype=object)[mask], index=series.index[mask], dtype=object)
     return pd.Series(rule, index=series.index[mask], dtype=object)
 
 
@@ -106,8 +103,11 @@ def whole(s: pd.Series, minimum: int = 0) -> tuple[pd.Series, pd.Series]:
     return num.astype(object).where(shape & ~bad, None), errors(s, bad, rule)
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(t: str) -> date:
-    if len(t) != 10:
+    if not _DATE.fullmatch(t):
         raise ValueError("must be a date written YYYY-MM-DD, such as 2026-05-01")
     try:
         return date.fromisoformat(t)
@@ -144,7 +144,7 @@ def decimals(s: pd.Series, int_digits: int, frac_digits: int) -> tuple[pd.Series
             raise ValueError("must be a decimal number such as 149.35") from None
         if not v.is_finite() or v <= 0:
             raise ValueError("must be a number above 0")
-        sign, digits, exp = v.normalize().as_tuple()
+        _, digits, exp = v.normalize().as_tuple()
         if -exp > frac_digits or len(digits) + exp > int_digits:
             raise ValueError(f"at most {int_digits} digits before and {frac_digits} after the point")
         return v
@@ -161,7 +161,8 @@ def money(s: pd.Series, currencies: pd.Series) -> tuple[pd.Series, pd.Series]:
     s = s.str.strip()
     digits = currencies.map(CURRENCY_DIGITS)
     known = digits.notna().to_numpy()
-    parts = pc.extract_regex(arrow(s), r"^(?P<w>\d{1,15})(?:\.(?P<f>\d*))?$")
+    # 14 whole digits keep whole * 10**4 (the most minor digits of any currency) inside int64.
+    parts = pc.extract_regex(arrow(s), r"^(?P<w>\d{1,14})(?:\.(?P<f>\d*))?$")
     matched = parts.is_valid().to_numpy(zero_copy_only=False)
     whole_part, frac = parts.field("w"), parts.field("f")
     frac_len = pc.utf8_length(frac).to_numpy(zero_copy_only=False)

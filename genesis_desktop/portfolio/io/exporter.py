@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..store import Store
-from . import formats, registry
+from . import formats, registry, xlsx
 
 
 def export_frame(store: Store, kind: str) -> pd.DataFrame:
@@ -21,7 +21,7 @@ def export_file(store: Store, kind: str, path: str | Path) -> Path:
     path = Path(path)
     frame = export_frame(store, kind)
     if path.suffix.lower() == ".xlsx":
-        formats.write_workbook({kind: frame}, path)
+        xlsx.write_workbook({kind: frame}, path)
     else:
         formats.write_table(frame, path)
     return path
@@ -33,7 +33,7 @@ def export_all(store: Store, target: str | Path) -> list[Path]:
     with store.engine.connect() as conn, conn.begin():
         frames = {k.name: k.export(conn) for k in registry.ORDER}
     if target.suffix.lower() == ".xlsx":
-        formats.write_workbook(frames, target)
+        xlsx.write_workbook(frames, target)
         return [target]
     if target.suffix and not target.is_dir():
         raise ValueError(f"{target}: export_all writes to a folder (Parquet files) or an .xlsx workbook")

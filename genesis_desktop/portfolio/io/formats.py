@@ -1,9 +1,7 @@
 """Files to text tables and back: CSV, XLSX, JSON and Parquet, chosen by extension.
 
 Every cell is read as text and every cell is written as text, so that "007" stays "007" and money is
-never a float on its way through. Spreadsheet and Parquet cells that arrive typed (numbers, dates,
-booleans) are turned into the same text that our own files hold before any rule looks at them.
-Row numbers are kept in the frame's index as a person sees them: CSV and XLSX count the header as
+never a float on its way through (tables.py turns typed cells into that text). Row numbers are kept in the frame's index as a person sees them: CSV and XLSX count the header as
 row 1, JSON and Parquet count records from 1.
 """
 from __future__ import annotations
@@ -11,29 +9,18 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-import math
 import os
 import re
-import zipfile
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from . import xlsx
 from .problems import ImportFailed, Problem, fail
+from .tables import RawTable, cell_text, framed
 
 EXTENSIONS = (".csv", ".xlsx", ".json", ".parquet")
 _CHUNK = 1 << 20
-
-
-@dataclass
-class RawTable:
-    file: str
-    frame: pd.DataFrame  # text columns, "" for blank, index = row numbers
-    header_row: int | None  # 1 for CSV and XLSX; None where names are not on a row of their own
-    duplicates: list[str] = field(default_factory=list)  # column names given more than once
 
 
 def extension(path: Path) -> str:
@@ -57,61 +44,7 @@ def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
         return _read_json(path)
     if ext == ".parquet":
         return _read_parquet(path)
-    return _read_xlsx(path, sheet)
-
-
-def cell_text(v) -> str:
-    """A typed cell (from XLSX, Parquet or JSON) as the text our own files would hold."""
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return ""
-        # repr is the shortest text that reads back as the same float, so exactness rules still bite.
-        return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if v is pd.NaT:
-        return ""
-    if isinstance(v, datetime):
-        if v.tzinfo is not None:
-            v = v.astimezone(timezone.utc).replace(tzinfo=None)
-        if v.time() == time(0):
-            return v.date().isoformat()
-        return v.isoformat()
-    if isinstance(v, (date, time)):
-        return v.isoformat()
-    return str(v)
-
-
-def _framed(file: str, names: list[str], columns: list[list[str]] | pd.DataFrame, first_row: int,
-            header_row: int | None) -> RawTable:
-    names = [str(n).strip() for n in names]
-    if isinstance(columns, pd.DataFrame):
-        frame = columns
-        frame.columns = range(len(frame.columns))
-    else:
-        frame = pd.DataFrame(dict(enumerate(columns)), dtype="str") if columns else pd.DataFrame()
-    keep, seen, dups = [], set(), []
-    for i, name in enumerate(names):
-        if name in seen and name:
-            dups.append(name)
-        else:
-            keep.append(i)
-            seen.add(name)
-    frame = frame.reindex(columns=range(len(names))).iloc[:, keep].astype("str").fillna("")
-    frame.columns = [names[i] for i in keep]
-    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
-    # Blank lines keep their number (so later rows are reported where they are) but are not records.
-    if len(frame.columns) and len(frame):
-        frame = frame[(frame != "").any(axis=1)]
-    return RawTable(file, frame, header_row, dups)
+    return xlsx.read_sheet(path, sheet)
 
 
 def _check_text(path: Path) -> None:
@@ -153,7 +86,7 @@ def _read_csv(path: Path) -> RawTable:
         raise fail(path, f"not a readable CSV: {e}") from None
     except pd.errors.EmptyDataError:
         raise fail(path, "no header row: the first line must name the columns", row=1) from None
-    return _framed(str(path), header, frame, 2, 1)
+    return framed(str(path), header, frame, 2, 1)
 
 
 def _read_json(path: Path) -> RawTable:
@@ -180,7 +113,7 @@ def _read_json(path: Path) -> RawTable:
     if problems:
         raise ImportFailed(problems[:1000], max(0, len(problems) - 1000))
     cols = [[cell_text(rec.get(n)) for rec in data] for n in names]
-    return _framed(str(path), list(names), cols, 1, None)
+    return framed(str(path), list(names), cols, 1, None)
 
 
 def _read_parquet(path: Path) -> RawTable:
@@ -198,62 +131,7 @@ def _read_parquet(path: Path) -> RawTable:
         else:
             cols.append(pd.Series([cell_text(v) for v in col.to_pylist()], dtype="str"))
     frame = pd.concat(cols, axis=1) if cols else pd.DataFrame()
-    return _framed(str(path), table.column_names, frame, 1, None)
-
-
-def _open_xlsx(path: Path):
-    import openpyxl
-
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise fail(path, f"not an XLSX workbook ({type(e).__name__}: {e})") from None
-
-
-def _sheet_table(path: Path, ws, name: str) -> RawTable:
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None or all(c is None or str(c).strip() == "" for c in header):
-        raise fail(name, "no header row: row 1 must name the columns", row=1)
-    names = [cell_text(c) for c in header]
-    width = len(names)
-    cols: list[list[str]] = [[] for _ in range(width)]
-    extra = []
-    for n, row in enumerate(rows, 2):
-        for i in range(width):
-            cols[i].append(cell_text(row[i]) if i < len(row) else "")
-        if len(row) > width and any(c not in (None, "") for c in row[width:]):
-            extra.append(n)
-    if extra:
-        raise ImportFailed([Problem(name, n, "", "", "cells to the right of the last named column") for n in extra[:1000]],
-                           max(0, len(extra) - 1000))
-    return _framed(name, names, cols, 2, 1)
-
-
-def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
-    wb = _open_xlsx(path)
-    try:
-        names = wb.sheetnames
-        if sheet in names:
-            chosen = sheet
-        elif len(names) == 1:
-            chosen = names[0]
-        else:
-            raise fail(path, f"the workbook has no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        return _sheet_table(path, wb[chosen], f"{path}[{chosen}]" if len(names) > 1 else str(path))
-    finally:
-        wb.close()
-
-
-def read_workbook(path: str | Path) -> dict[str, RawTable]:
-    path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        raise fail(path, "no such file" if not path.exists() else "the file is empty (0 bytes)")
-    wb = _open_xlsx(path)
-    try:
-        return {name: _sheet_table(path, wb[name], f"{path}[{name}]") for name in wb.sheetnames}
-    finally:
-        wb.close()
+    return framed(str(path), table.column_names, frame, 1, None)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
@@ -263,7 +141,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> None:
     if ext not in EXTENSIONS:
         raise ValueError(f"{path}: unsupported file type {path.suffix or '(none)'!r}: use one of {', '.join(EXTENSIONS)}")
     if ext == ".xlsx":
-        write_workbook({path.stem[:31] or "Sheet1": frame}, path)
+        xlsx.write_workbook({path.stem[:31] or "Sheet1": frame}, path)
         return
     tmp = path.with_name(path.name + ".partial")
     try:
@@ -289,25 +167,3 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path)
 
 
-def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path) -> None:
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-
-    path = Path(path)
-    tmp = path.with_name(path.name + ".partial")
-    wb = openpyxl.Workbook(write_only=True)
-    for name, frame in frames.items():
-        ws = wb.create_sheet(name)
-        ws.append(list(frame.columns))
-        for row in frame.itertuples(index=False, name=None):
-            cells = []
-            for v in row:
-                cell = WriteOnlyCell(ws, value=v)
-                cell.data_type = "s"  # text, never a formula: "=..." in a title stays a title
-                cells.append(cell)
-            ws.append(cells)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -9,12 +9,12 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from ..store import Store
-from . import formats, registry
+from . import formats, registry, xlsx
 from .context import Context
-from .formats import RawTable
 from .problems import ImportFailed, ImportReport, Problem, Problems, fail
 from .sheet import Sheet
 from .spec import Kind
+from .tables import RawTable
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def _folder(source: Path) -> dict[str, tuple[RawTable, str]]:
 
 
 def _workbook(source: Path) -> dict[str, tuple[RawTable, str]]:
-    sheets = formats.read_workbook(source)
+    sheets = xlsx.read_workbook(source)
     stray = [name for name in sheets if name not in registry.BY_NAME]
     if stray:
         raise ImportFailed([Problem(f"{source}[{name}]", None, "", "",

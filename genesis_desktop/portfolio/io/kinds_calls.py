@@ -75,6 +75,9 @@ def validate(sheet: Sheet, ctx: Context) -> Parsed:
     long = (phases["item"].str.len() > _PHASE_LEN).to_numpy()
     sheet.report_rows(phases["row"][long], "phases", phases["item"][long].to_numpy(dtype=object),
                       f"a phase name has at most {_PHASE_LEN} characters")
+    keyed = phases["item"].str.contains("=", regex=False).to_numpy(dtype=bool)
+    sheet.report_rows(phases["row"][keyed], "phases", phases["item"][keyed].to_numpy(dtype=object),
+                      "a phase name cannot contain '=' (it keys the award mappings)")
 
     def money(col, m):
         return sheet.entry_money(col, m, currency)
@@ -132,16 +135,19 @@ def _check_stored_proposals(sheet: Sheet, ctx: Context, rules: dict[str, CallRul
             continue
         rule, row = rules[number], row_of[number]
         if rule.currency and ccy != rule.currency:
-            found[(row, "currency", f"stored proposals in {ccy}")].append(code)
+            what = (row, "currency", f"stored proposals in {ccy}")
         elif phase not in rule.phases:
-            found[(row, "phases", f"stored proposals in phase {phase}, which this row leaves out")].append(code)
+            what = (row, "phases", f"stored proposals in phase {phase}, which this row leaves out")
         else:
             pr = rule.phases[phase]
             amount = (peak if pr.per_year else total) or 0
             if pr.ceiling is not None and amount > pr.ceiling:
-                found[(row, "award_ceiling", f"stored phase {phase} proposals ask for more than this ceiling")].append(code)
+                what = (row, "award_ceiling", f"stored phase {phase} proposals that ask for more than this ceiling")
             elif pr.floor is not None and amount < pr.floor:
-                found[(row, "award_floor", f"stored phase {phase} proposals ask for less than this floor")].append(code)
+                what = (row, "award_floor", f"stored phase {phase} proposals that ask for less than this floor")
+            else:
+                continue
+        found[what].append(code)
     for (row, column, what), codes in found.items():
         listed = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
         sheet.report_rows([row], column, sheet.raw(column).at[row], f"conflicts with {what}: {listed}")

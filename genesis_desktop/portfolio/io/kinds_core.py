@@ -57,7 +57,7 @@ _inst = Institution.__table__
 
 def validate_institutions(sheet: Sheet, ctx: Context) -> pd.DataFrame:
     parsed = pd.DataFrame({
-        "code": sheet.text("code", True),
+        "code": sheet.code("code"),
         "name": sheet.text("name", True),
         "kind": sheet.choice("kind", InstitutionKind, True),
         "country": sheet.country("country", True),
@@ -91,7 +91,7 @@ def validate_challenges(sheet: Sheet, ctx: Context) -> pd.DataFrame:
     lead = sheet.text("lead_institution", max_len=32)
     sheet.refs("lead_institution", lead, ctx.known("institutions"), "institution code")
     parsed = pd.DataFrame({
-        "code": sheet.text("code", True),
+        "code": sheet.code("code"),
         "title": sheet.text("title", True),
         "area": sheet.text("area", True),
         "lead": lead,

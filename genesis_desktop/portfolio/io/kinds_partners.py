@@ -31,7 +31,7 @@ def validate_partners(sheet: Sheet, ctx: Context) -> pd.DataFrame:
     institution = sheet.text("institution", max_len=32)
     sheet.refs("institution", institution, ctx.known("institutions"), "institution code")
     parsed = pd.DataFrame({
-        "code": sheet.text("code", True),
+        "code": sheet.code("code"),
         "name": sheet.text("name", True),
         "kind": sheet.choice("kind", PartnerKind, True),
         "country": country,

@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 
 from . import codecs
-from .formats import RawTable
 from .problems import Problems
 from .spec import Kind
+from .tables import RawTable
 
 REQUIRED = "a value is required"
+SEPARATORS = "a code cannot contain ';' or '=' (they separate list items and key=value pairs)"
 
 
 class Sheet:
@@ -59,9 +60,6 @@ class Sheet:
         for name in list(self.df.columns):
             if name in self.kind.columns:
                 continue
-            if name == "" and (self.df[name] == "").all():
-                self.df = self.df.drop(columns=[name])  # a trailing separator, not a column
-                continue
             hint = difflib.get_close_matches(name, self.kind.columns, 1, 0.6)
             rule = (f"unknown column (did you mean {hint[0]}?)" if hint else
                     f"unknown column: {self.kind.name} has columns {', '.join(self.kind.columns)}")
@@ -89,6 +87,13 @@ class Sheet:
 
     def text(self, column: str, required: bool = False, max_len: int | None = None) -> pd.Series:
         return self._cell(column, codecs.text, required, max_len or self._max_len(column))
+
+    def code(self, column: str) -> pd.Series:
+        """A required key that other files name inside lists and mappings, so it cannot hold ';' or '='."""
+        values = self.text(column, True)
+        bad = values.str.contains(r"[;=]", regex=True).to_numpy(dtype=bool)
+        self.report_rows(self.rows[bad], column, values[bad].to_numpy(dtype=object), SEPARATORS)
+        return values
 
     def choice(self, column: str, allowed, required: bool = False, default: str = "") -> pd.Series:
         if isinstance(allowed, type):
