@@ -46,27 +46,15 @@ def cmd_init(args) -> int:
         with store.session() as session, session.begin():
             ensure_programme(session)
         if args.demo:
-            if _has_records(store):
-                raise BadInput(f"{_describe(store)} already holds proposals or challenges; "
-                               "the demo is built only into an empty portfolio")
             n = DEFAULT_DEMO_PROPOSALS if args.proposals is None else args.proposals
-            if n < 0:
-                raise BadInput(f"--proposals must be 0 or more, got {n}")
-            build_demo(store, proposals=n, seed=args.seed, progress=_progress("proposals"))
+            try:
+                build_demo(store, proposals=n, seed=args.seed, progress=_progress("proposals"))
+            except ValueError as err:  # not empty, or a negative count: nothing was written
+                raise BadInput(f"{_describe(store)}: {err}") from None
         print(f"portfolio ready: {_describe(store)}", file=sys.stderr)
     finally:
         store.close()
     return EXIT_OK
-
-
-def _has_records(store) -> bool:
-    from sqlalchemy import func, select
-
-    from genesis_desktop.portfolio.schema import Challenge, Proposal
-
-    with store.session() as s:
-        return bool(s.scalar(select(func.count()).select_from(Proposal)) or
-                    s.scalar(select(func.count()).select_from(Challenge)))
 
 
 def _describe(store) -> str:

@@ -28,7 +28,7 @@ money.MoneyError naming the pair and the date.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -40,8 +40,20 @@ from .store import Store, open_store
 
 def open_portfolio(url: str | None = None) -> "Portfolio":
     """Open an existing portfolio by SQLAlchemy URL (`sqlite:///path/to/file.sqlite`); None means
-    GENESIS_DB or the desktop's default file. A missing SQLite file is an error, never created."""
+    GENESIS_DB or the desktop's default file. A missing SQLite file is an error, never created; a
+    file from an older Genesis Desktop is upgraded as the desktop would (a backup is kept beside it)."""
     return Portfolio(open_store(url, create=False))
+
+
+def as_date(value: date | datetime | str) -> date:
+    """A rates_on argument as a date: a date, a datetime or pandas Timestamp (its day), or ISO text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    raise TypeError(f"rates_on must be a date or ISO text such as '2026-06-01', got {value!r}")
 
 
 class Portfolio:
@@ -79,7 +91,8 @@ class Portfolio:
                on: date | pd.Series | None) -> pd.DataFrame:
         if reporting_currency is None:
             return df
-        return add_converted(df, names, reporting_currency, self.rate_book(), date.today() if on is None else on)
+        when = date.today() if on is None else on if isinstance(on, pd.Series) else as_date(on)
+        return add_converted(df, names, reporting_currency, self.rate_book(), when)
 
     def institutions(self) -> pd.DataFrame:
         """code, name, kind, country, city."""
@@ -101,8 +114,9 @@ class Portfolio:
 
     def proposals(self, reporting_currency: str | None = None, rates_on: date | None = None) -> pd.DataFrame:
         """code, call, phase, title, abstract, keywords, lead_institution, principal_investigator,
-        team, primary_challenge, challenges, pi_email, currency, requested(_minor) (the budget's total),
-        requested_gpu_hours, status, submitted_on, status_changed_at."""
+        team (the other institutions), primary_challenge, challenges (primary first), pi_email, currency,
+        requested_minor, requested_gpu_hours, status, submitted_on, status_changed_at (the latest
+        change), requested (the budget's total over its fiscal years)."""
         return self._money(self._read(frames.proposals), ["requested"], reporting_currency, rates_on)
 
     def proposal_budgets(self, reporting_currency: str | None = None, rates_on: date | None = None) -> pd.DataFrame:

@@ -124,58 +124,59 @@ def _budgets(rng: np.random.Generator, pools: Pools, n: int) -> tuple[list[np.nd
     return out
 
 
+def _draw(rng: np.random.Generator, pools: Pools, n: int) -> dict[str, np.ndarray]:
+    """Every random number of a block, always in this order and for n proposals."""
+    v = pools.vocab
+    d = {"phase_ix": (rng.random(n) < PHASE_II_SHARE).astype(np.int64)}
+    d["lead"] = rng.choice(pools.inst_ids.size, size=n, p=pools.lead_p)
+    d["team"] = _top_k(rng, pools.team_logw, n, 4, exclude=d["lead"])
+    d["team_size"] = np.where(d["phase_ix"] == 1, rng.integers(2, 5, n), rng.integers(1, 3, n))
+    d["chall"] = _top_k(rng, pools.ch_logw, n, 3)
+    d["n_chall"] = rng.choice(3, size=n, p=[0.45, 0.40, 0.15]) + 1
+    for k, amounts in enumerate(_budgets(rng, pools, n)):
+        d[f"budget_{k}"] = amounts
+    gpu = rng.lognormal(np.log(25_000), 0.9, n) * np.where(d["phase_ix"] == 1, 6, 1)
+    d["gpu"] = np.clip(np.rint(gpu / 100) * 100, 100, 2_000_000_000).astype(np.int64)
+    d["path"] = rng.choice(len(PATHS), size=n, p=PATH_P)
+    d["rush"] = 1 - rng.random(n) ** 2  # submissions bunch up before the deadline
+    d["seconds"] = rng.integers(8 * 3600, 24 * 3600, size=(n, 4))
+    d["gaps"] = np.stack([rng.integers(3, 31, n), rng.integers(20, 61, n), rng.integers(10, 41, n)], axis=1)
+    d["officer"] = rng.integers(0, len(v["program_officers"]), size=(n, 4))
+    d["first"] = rng.integers(0, len(v["first_names"]), n)
+    d["last"] = rng.integers(0, len(v["last_names"]), n)
+    d["words"] = rng.integers(0, 1 << 30, size=(n, 6))
+    d["area_kw"] = np.argsort(rng.random((n, pools.per_area)), axis=1)[:, :2]
+    d["method_kw"] = np.argsort(rng.random((n, len(v["method_keywords"]))), axis=1)[:, :2]
+    return d
+
+
 def proposal_block(pools: Pools, seed: int, block: int, first_id: int, count: int) -> tuple[dict, dict]:
     """`count` proposals (at most BLOCK) of block `block`: ({table name: columns}, extras for reviews)."""
-    rng, n = rng_for(seed, STREAM_PROPOSALS, block), BLOCK
-    v = pools.vocab
-    phase_ix = (rng.random(n) < PHASE_II_SHARE).astype(np.int64)
-    lead = rng.choice(pools.inst_ids.size, size=n, p=pools.lead_p)
-    team = _top_k(rng, pools.team_logw, n, 4, exclude=lead)
-    team_size = np.where(phase_ix == 1, rng.integers(2, 5, n), rng.integers(1, 3, n))
-    chall = _top_k(rng, pools.ch_logw, n, 3)
-    n_chall = rng.choice(3, size=n, p=[0.45, 0.40, 0.15]) + 1
-    budgets = _budgets(rng, pools, n)
-    gpu = np.clip(np.rint(rng.lognormal(np.log(25_000), 0.9, n) * np.where(phase_ix == 1, 6, 1) / 100) * 100,
-                  100, 2_000_000_000).astype(np.int64)
-    path = rng.choice(len(PATHS), size=n, p=PATH_P)
-    rush = 1 - rng.random(n) ** 2  # submissions bunch up before the deadline
-    seconds = rng.integers(8 * 3600, 24 * 3600, size=(n, 4))
-    gaps = np.stack([rng.integers(3, 31, n), rng.integers(20, 61, n), rng.integers(10, 41, n)], axis=1)
-    officer = rng.integers(0, len(v["program_officers"]), size=(n, 4))
-    first, last = rng.integers(0, len(v["first_names"]), n), rng.integers(0, len(v["last_names"]), n)
-    words = rng.integers(0, 1 << 30, size=(n, 6))
-    area_kw = np.argsort(rng.random((n, pools.per_area)), axis=1)[:, :2]
-    method_kw = np.argsort(rng.random((n, len(v["method_keywords"]))), axis=1)[:, :2]
-
-    keep = slice(0, count)
-    phase_ix, lead, team, team_size, chall, n_chall = (a[keep] for a in (phase_ix, lead, team, team_size, chall, n_chall))
-    path, rush, seconds, gaps, officer, words = (a[keep] for a in (path, rush, seconds, gaps, officer, words))
-    first, last, area_kw, method_kw, gpu = (a[keep] for a in (first, last, area_kw, method_kw, gpu))
-    budgets = [b[keep] for b in budgets]
+    d = {k: a[:count] for k, a in _draw(rng_for(seed, STREAM_PROPOSALS, block), pools, BLOCK).items()}
+    phase_ix, lead, team, team_size, chall, n_chall, path, gaps = (
+        d[k] for k in ("phase_ix", "lead", "team", "team_size", "chall", "n_chall", "path", "gaps"))
     ids = np.arange(first_id, first_id + count, dtype=np.int64)
-    g0 = block * BLOCK
 
     # Status history: one column per step; step 0 is the submission.
     deadline = np.array([ph.deadline for ph in pools.phases])[phase_ix]
     span = (deadline - pools.opens_on).astype(np.int64)
     days = np.empty((count, 4), dtype="datetime64[D]")
-    days[:, 0] = pools.opens_on + np.floor(span * rush).astype(np.int64)
+    days[:, 0] = pools.opens_on + np.floor(span * d["rush"]).astype(np.int64)
     review_starts = PATH_STATUS[path, 1] == UR
     days[:, 1] = np.where(review_starts, deadline, days[:, 0]) + gaps[:, 0]
     days[:, 2] = days[:, 1] + gaps[:, 1]
     days[:, 3] = days[:, 2] + gaps[:, 2]
-    stamps = days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    stamps = days.astype("datetime64[s]") + d["seconds"].astype("timedelta64[s]")
     steps = np.arange(4) < PATH_LEN[path][:, None]
     final = PATH_STATUS[path, PATH_LEN[path] - 1]
 
     area = pools.ch_area[chall[:, 0]]
-    subject = area * pools.per_area + words[:, 0] % pools.per_area
+    subject = area * pools.per_area + d["words"][:, 0] % pools.per_area
     status_names = np.array(STATUSES)
-    officers = np.array(v["program_officers"], dtype=object)
+    officers = np.array(pools.vocab["program_officers"], dtype=object)
     tables = {
-        "proposal": _proposal_columns(pools, ids, g0, phase_ix, lead, chall, subject, area, area_kw, method_kw,
-                                      first, last, words, gpu, status_names[final], days[:, 0]),
-        "proposal_budget": _budget_columns(pools, ids, phase_ix, budgets),
+        "proposal": _proposal_columns(pools, d, ids, block * BLOCK, subject, area, status_names[final], days[:, 0]),
+        "proposal_budget": _budget_columns(pools, ids, phase_ix, [d[f"budget_{k}"] for k in range(len(pools.phases))]),
         "proposal_challenge": {
             "proposal_id": np.repeat(ids, n_chall),
             "challenge_id": pools.ch_ids[chall[np.arange(3) < n_chall[:, None]]],
@@ -189,7 +190,7 @@ def proposal_block(pools: Pools, seed: int, block: int, first_id: int, count: in
             "proposal_id": np.repeat(ids, PATH_LEN[path]),
             "status": status_names[PATH_STATUS[path][steps]].tolist(),
             "changed_at": stamps[steps],
-            "changed_by": officers[officer[steps]].tolist(),
+            "changed_by": officers[d["officer"][steps]].tolist(),
             "note": [""] * int(steps.sum()),
         },
     }
@@ -198,16 +199,16 @@ def proposal_block(pools: Pools, seed: int, block: int, first_id: int, count: in
     return tables, extras
 
 
-def _proposal_columns(pools, ids, g0, phase_ix, lead, chall, subject, area, area_kw, method_kw,
-                      first, last, words, gpu, status, submitted):
+def _proposal_columns(pools: Pools, d: dict, ids: np.ndarray, g0: int, subject: np.ndarray, area: np.ndarray,
+                      status: np.ndarray, submitted: np.ndarray) -> dict:
     v = pools.vocab
     pre, meth = v["title_prefixes"], v["methods"]
     opening, goal, impact = v["abstract_openings"], v["abstract_goals"], v["abstract_impacts"]
     fn, ln = v["first_names"], v["last_names"]
     mkw, akw = v["method_keywords"], pools.area_keywords
     ch_title = pools.ch_titles
-    w = words.tolist()
-    subj, ar, ch0 = subject.tolist(), (area * pools.per_area).tolist(), chall[:, 0].tolist()
+    w = d["words"].tolist()
+    subj, ar, ch0 = subject.tolist(), (area * pools.per_area).tolist(), d["chall"][:, 0].tolist()
     titles = [f"{pre[x[1] % len(pre)]} {pools.subjects[s]} with {meth[x[2] % len(meth)]}" for x, s in zip(w, subj)]
     abstracts = [
         f"{opening[x[3] % len(opening)]} {meth[x[2] % len(meth)]} {goal[x[4] % len(goal)]} "
@@ -216,10 +217,10 @@ def _proposal_columns(pools, ids, g0, phase_ix, lead, chall, subject, area, area
     ]
     keywords = JsonText(
         f'["{akw[a + k[0]]}", "{akw[a + k[1]]}", "{mkw[m[0]]}", "{mkw[m[1]]}"]'
-        for a, k, m in zip(ar, area_kw.tolist(), method_kw.tolist())
+        for a, k, m in zip(ar, d["area_kw"].tolist(), d["method_kw"].tolist())
     )
     codes = pools.inst_codes
-    lead_l, first_l, last_l = lead.tolist(), first.tolist(), last.tolist()
+    lead_l, first_l, last_l = d["lead"].tolist(), d["first"].tolist(), d["last"].tolist()
     pis = [f"{fn[f]} {ln[s]}" for f, s in zip(first_l, last_l)]
     emails = [f"{fn[f].lower()}.{ln[s].lower()}@{codes[i].lower()}.example.org"
               for f, s, i in zip(first_l, last_l, lead_l)]
@@ -228,12 +229,12 @@ def _proposal_columns(pools, ids, g0, phase_ix, lead, chall, subject, area, area
         "id": ids,
         "code": [f"P-{g0 + i + 1:06d}" for i in range(count)],
         "call_id": np.full(count, pools.call_id, dtype=np.int64),
-        "phase": [pools.phases[p].name for p in phase_ix.tolist()],
+        "phase": [pools.phases[p].name for p in d["phase_ix"].tolist()],
         "title": titles, "abstract": abstracts, "keywords": keywords,
-        "lead_institution_id": pools.inst_ids[lead],
+        "lead_institution_id": pools.inst_ids[d["lead"]],
         "principal_investigator": pis, "pi_email": emails,
         "currency": [pools.currency] * count,
-        "requested_gpu_hours": gpu,
+        "requested_gpu_hours": d["gpu"],
         "status": status.tolist(),
         "submitted_on": submitted,
     }

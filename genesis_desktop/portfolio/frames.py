@@ -153,7 +153,7 @@ def proposals(conn: Connection, call: str | None = None) -> pd.DataFrame:
     sc = ProposalStatusChange
     changed = read(conn, _of_call(select(sc.proposal_id, raw(func.max(sc.changed_at), "v")).group_by(sc.proposal_id),
                                   call, sc))
-    df.insert(11, "requested_minor", _aligned(ids, sums, 0).astype(np.int64))
+    df.insert(10, "requested_minor", _aligned(ids, sums, 0).astype(np.int64))
     df["status_changed_at"] = _aligned(ids, changed, None)
     df = typed(df, cats={"phase": None, "status": STATUSES}, dates=("submitted_on", "status_changed_at"),
                ints=("requested_gpu_hours",), lists=("keywords",))

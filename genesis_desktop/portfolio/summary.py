@@ -66,14 +66,9 @@ def _totals(rows) -> dict[str, str]:
 
 
 def _requested(conn: Connection) -> dict[str, Any]:
-    # Budgets are summed per proposal first, so the join touches each proposal row once.
-    per_proposal = (
-        select(ProposalBudget.proposal_id, func.sum(ProposalBudget.amount_minor).label("minor"))
-        .group_by(ProposalBudget.proposal_id).subquery()
-    )
     rows = conn.execute(
-        select(Proposal.status, Proposal.currency, func.sum(per_proposal.c.minor))
-        .join(per_proposal, per_proposal.c.proposal_id == Proposal.id)
+        select(Proposal.status, Proposal.currency, func.sum(ProposalBudget.amount_minor))
+        .select_from(ProposalBudget).join(Proposal, Proposal.id == ProposalBudget.proposal_id)
         .group_by(Proposal.status, Proposal.currency)
     ).all()
     by_status: dict[str, list] = {s.value: [] for s in ProposalStatus}

@@ -185,3 +185,12 @@ def test_open_portfolio_never_creates_a_file(tmp_path, url):
     assert not (tmp_path / "missing.sqlite").exists()
     with open_portfolio(url) as portfolio:
         assert isinstance(portfolio, Portfolio) and portfolio.url == url
+
+
+def test_rates_on_accepts_datetimes_and_iso_text(p):
+    by_text = p.commitments(reporting_currency="USD", rates_on="2026-10-15")
+    by_stamp = p.commitments(reporting_currency="USD", rates_on=pd.Timestamp("2026-10-15 18:30"))
+    assert by_text.equals(by_stamp) and (by_text["rate_date"].isin([pd.Timestamp("2026-10-01"),
+                                                                   pd.Timestamp("2026-10-15")])).all()
+    with pytest.raises(TypeError):
+        p.proposals(reporting_currency="USD", rates_on=20261015)
