@@ -134,10 +134,13 @@ def _check_kind(kind: str, kinds) -> None:
 
 
 def cmd_gui(args) -> int:
-    from genesis_desktop.ui.app import run_gui
+    from genesis_desktop.ui.app import display_problem, run_gui
 
-    url = _first_start(args.db)
-    return run_gui(url)
+    problem = display_problem()
+    if problem:  # before anything is created on the user's disk
+        print(problem, file=sys.stderr)
+        return EXIT_FAILURE
+    return run_gui(_first_start(args.db))
 
 
 def _first_start(url: str | None) -> str:
@@ -164,8 +167,10 @@ def _first_start(url: str | None) -> str:
 
 
 def cmd_screenshot(args) -> int:
-    from genesis_desktop.ui.app import render_screenshot
+    from genesis_desktop.ui.app import SCREENSHOT_VIEWS, render_screenshot
 
+    if args.view not in SCREENSHOT_VIEWS:
+        raise BadInput(f"unknown view {args.view!r}; known views: {', '.join(SCREENSHOT_VIEWS)}")
     try:
         out = render_screenshot(_first_start(args.db), args.view, Path(args.out))
     except ValueError as err:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import make_url
 
 from genesis_desktop import __version__
-from genesis_desktop.portfolio.store import Store, sqlite_path
+from genesis_desktop.portfolio.store import Store, describe_url, sqlite_path
 
 from .columns import TableData
 from .queries import TABLE_VIEWS, TableViewSpec
@@ -39,10 +39,6 @@ def database_label(url: str) -> str:
     path = sqlite_path(url)
     if path is not None:
         return path.name
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -88,7 +84,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.navigation.currentRowChanged.connect(self._show_row)
-        self.database_label = QLabel(f"Database: {safe_url(store.url)}")
+        self.database_label = QLabel(f"Database: {describe_url(store.url)}")
         self.database_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_label = QLabel()
         self.statusBar().addWidget(self.database_label, 1)
@@ -219,7 +215,7 @@ class MainWindow(QMainWindow):
             self,
             f"About {APP_TITLE}",
             f"<b>{APP_TITLE}</b> {__version__}<br>Portfolio desk of a national AI-for-science programme."
-            f"<br><br>Database: {html.escape(safe_url(self.store.url))}",
+            f"<br><br>Database: {html.escape(describe_url(self.store.url))}",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:

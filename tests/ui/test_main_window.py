@@ -5,7 +5,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from genesis_desktop.ui.main_window import MainWindow, database_label, safe_url
+from genesis_desktop.portfolio.store import describe_url
+from genesis_desktop.ui.main_window import MainWindow, database_label
 from genesis_desktop.ui.queries import TABLE_VIEWS, TableViewSpec, challenges_frame, proposals_frame
 
 
@@ -18,7 +19,7 @@ def press(qtbot, window, key, modifier=Qt.KeyboardModifier.ControlModifier):
 def test_title_status_bar_and_counts(main_window, portfolio_url, portfolio_data):
     challenges, proposals = portfolio_data.challenges, portfolio_data.proposals
     assert main_window.windowTitle() == "Genesis Desktop — portfolio.sqlite"
-    assert main_window.database_label.text() == f"Database: {portfolio_url}"
+    assert main_window.database_label.text() == f"Database: {describe_url(portfolio_url)}"
     assert main_window.page("challenges").model.rowCount() == len(challenges)
     assert main_window.page("proposals").model.rowCount() == len(proposals)
     assert main_window.counts_label.text() == f"Challenges: {len(challenges)}  ·  Proposals: {len(proposals)}"
@@ -134,5 +135,5 @@ def test_frames_are_qt_free_reads(portfolio_store, portfolio_data):
 def test_database_names_hide_passwords():
     assert database_label("sqlite:////data/genesis/portfolio.sqlite") == "portfolio.sqlite"
     url = "postgresql+psycopg://officer:s3cret@db.example.org/genesis"
-    assert "s3cret" not in database_label(url) and "s3cret" not in safe_url(url)
-    assert safe_url(url) == "postgresql+psycopg://officer:***@db.example.org/genesis"
+    assert "s3cret" not in database_label(url) and "s3cret" not in describe_url(url)
+    assert describe_url(url) == "postgresql+psycopg://officer:***@db.example.org/genesis"
