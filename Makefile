@@ -33,10 +33,10 @@ sysdeps:
 	@missing=$$(for p in $(SYS_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing system packages: $$missing"; \
+		echo "installing system packages:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else \
-		echo "missing system packages (install them as root): $$missing"; \
+		echo "missing system packages (install them as root):" $$missing; \
 	fi
 
 bench: $(STAMP)
