@@ -3,41 +3,47 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Debian packages the test suite needs: a real X server for the window tests, and the libraries
-# Qt's xcb platform plugin loads.
-SYS_PACKAGES := xvfb libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+# Debian packages of the libraries Qt's X11 (xcb) platform plugin loads; a desktop usually has most
+# of them, but libxcb-cursor0 is often missing and Qt then refuses to start.
+GUI_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
 	libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-xkb1 \
 	libxkbcommon-x11-0 libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
+# The suite also opens a real window on a virtual X server.
+TEST_PACKAGES := $(GUI_PACKAGES) xvfb
 PYTEST_ARGS ?=
 
-.PHONY: run test venv sysdeps bench clean
-
-run: $(STAMP)
-	$(BIN)/genesis gui
-
-test: $(STAMP) sysdeps
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
-
-venv: $(STAMP)
-
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version' 
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
-
-# Installs missing Debian packages when run as root; otherwise says what is missing and goes on
-# (the tests that need them then skip with that reason, outside CI).
-sysdeps:
-	@missing=$$(for p in $(SYS_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+# Installs the missing Debian packages among $(1) when run as root; otherwise says which are missing
+# and goes on (outside CI the tests that need them then skip, saying why). Not Debian: nothing to do.
+define ensure_packages
+	@command -v dpkg-query >/dev/null || exit 0; \
+	missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing system packages:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else \
-		echo "missing system packages (install them as root):" $$missing; \
+		echo "missing system packages; install them with: sudo apt-get install" $$missing; \
 	fi
+endef
+
+.PHONY: run test venv bench clean
+
+run: $(STAMP)
+	$(call ensure_packages,$(GUI_PACKAGES))
+	$(BIN)/genesis gui
+
+test: $(STAMP)
+	$(call ensure_packages,$(TEST_PACKAGES))
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
