@@ -84,9 +84,18 @@ def _summary_text(data: dict, indent: str = "") -> str:
         if isinstance(value, dict):
             lines.append(f"{indent}{key}:")
             lines.append(_summary_text(value, indent + "  "))
+        elif isinstance(value, str) and len(key) == 3 and key.isupper():  # an amount in that currency
+            lines.append(f"{indent}{key} {_grouped(value)}")
         else:
             lines.append(f"{indent}{key}: {value}")
     return "\n".join(line for line in lines if line)
+
+
+def _grouped(amount: str) -> str:
+    from decimal import Decimal
+
+    digits = len(amount.partition(".")[2])
+    return f"{Decimal(amount):,.{digits}f}"
 
 
 def cmd_import(args) -> int:

@@ -48,3 +48,11 @@ def test_export_to_an_unknown_format_exits_2_and_writes_nothing(genesis, db_url,
     r = genesis("--db", db_url, "export", "challenges", str(tmp_path / "c.docx"))
     assert r.code == 2 and ".docx" in r.err
     assert not (tmp_path / "c.docx").exists()
+
+
+def test_plain_summary_groups_amounts_by_currency(genesis, db_url):
+    assert genesis("--db", db_url, "init", "--demo", "--proposals", "10").code == 0
+    r = genesis("--db", db_url, "summary")
+    assert r.code == 0
+    assert "    USD 293,760,000.00" in r.out.splitlines()
+    assert "proposals: 10" in r.out
