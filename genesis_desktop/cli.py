@@ -30,6 +30,7 @@ def _store(args, *, create: bool = True):
 def _progress(label: str):
     if not sys.stderr.isatty():
         return None
+
     def report(done: int, total: int) -> None:
         end = "\n" if done >= total else ""
         print(f"\r{label}: {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
@@ -114,7 +115,7 @@ def cmd_import(args) -> int:
         return EXIT_BAD_INPUT
     finally:
         store.close()
-    for r in reports if isinstance(reports, list) else [reports]:
+    for r in reports:
         print(f"{r.kind}: {r.created} created, {r.updated} updated from {r.path}")
     return EXIT_OK
 
