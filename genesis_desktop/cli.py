@@ -44,14 +44,15 @@ def cmd_init(args) -> int:
         raise BadInput("--proposals needs --demo")
     store = _store(args)
     try:
-        with store.session() as session, session.begin():
-            ensure_programme(session)
-        if args.demo:
+        if args.demo:  # the demo creates the programme row itself, in the same transaction
             n = DEFAULT_DEMO_PROPOSALS if args.proposals is None else args.proposals
             try:
                 build_demo(store, proposals=n, seed=args.seed, progress=_progress("proposals"))
             except ValueError as err:  # not empty, or a negative count: nothing was written
                 raise BadInput(f"{_describe(store)}: {err}") from None
+        else:
+            with store.session() as session, session.begin():
+                ensure_programme(session)
         print(f"portfolio ready: {_describe(store)}", file=sys.stderr)
     finally:
         store.close()
@@ -80,23 +81,19 @@ def cmd_summary(args) -> int:
 
 
 def _summary_text(data: dict, indent: str = "") -> str:
+    from genesis_desktop.portfolio.money import format_grouped, parse_amount
+
     lines = []
     for key, value in sorted(data.items()):
         if isinstance(value, dict):
             lines.append(f"{indent}{key}:")
             lines.append(_summary_text(value, indent + "  "))
         elif isinstance(value, str) and len(key) == 3 and key.isupper():  # an amount in that currency
-            lines.append(f"{indent}{key} {_grouped(value)}")
+            lines.append(f"{indent}{key} {format_grouped(parse_amount(value, key), key)}")
         else:
             lines.append(f"{indent}{key}: {value}")
     return "\n".join(line for line in lines if line)
 
-
-def _grouped(amount: str) -> str:
-    from decimal import Decimal
-
-    digits = len(amount.partition(".")[2])
-    return f"{Decimal(amount):,.{digits}f}"
 
 
 def cmd_import(args) -> int:
@@ -160,13 +157,11 @@ def _first_start(url: str | None) -> str:
     url = url or default_url()
     path = sqlite_path(url)
     if url == default_url() and path is not None and not path.exists():
-        from genesis_desktop.portfolio.demo import build_demo, ensure_programme
+        from genesis_desktop.portfolio.demo import build_demo
 
         print(f"first start: creating the demo portfolio in {path}", file=sys.stderr)
         store = open_store(url)
         try:
-            with store.session() as session, session.begin():
-                ensure_programme(session)
             build_demo(store, proposals=DEFAULT_DEMO_PROPOSALS)
         except BaseException:
             store.close()

@@ -9,7 +9,6 @@ byte; everything is written in one transaction, so a failure leaves the portfoli
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from sqlalchemy import func, select
@@ -66,31 +65,19 @@ def build_demo(store: Store, proposals: int = 400, seed: int = 2026, progress: P
         pools = Pools(facts)
         reviewers = add_reviewers(session, pools, facts, seed)
         conn = session.connection()
-        first_id = 1
         first_block = None
         if progress:
             progress(0, proposals)
-        starts = range(0, proposals, BLOCK)
-
-        def draw(block: int):
-            start = starts[block]
-            return proposal_block(pools, seed, block, first_id + start, min(BLOCK, proposals - start))
-
-        # The next block is drawn on a second thread while this one is written: sqlite3 releases
-        # the GIL inside SQLite, so the two overlap on a two-core machine. Blocks are independent
-        # of each other, so the rows do not depend on this.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-draw") as pool:
-            pending = pool.submit(draw, 0) if starts else None
-            for block, start in enumerate(starts):
-                tables, extras = pending.result()
-                pending = pool.submit(draw, block + 1) if block + 1 < len(starts) else None
-                for name in BLOCK_TABLES:
-                    written[name] += insert_columns(conn, metadata.tables[name], tables[name])
-                if block == 0:
-                    first_block = extras
-                del tables
-                if progress:
-                    progress(start + min(BLOCK, proposals - start), proposals)
+        for block, start in enumerate(range(0, proposals, BLOCK)):
+            size = min(BLOCK, proposals - start)
+            tables, extras = proposal_block(pools, seed, block, start + 1, size)
+            for name in BLOCK_TABLES:
+                written[name] += insert_columns(conn, metadata.tables[name], tables[name])
+            if block == 0:
+                first_block = extras
+            del tables
+            if progress:
+                progress(start + size, proposals)
         advance_sequence(conn, metadata.tables["proposal"])
         reviews = add_reviews(session, first_block, reviewers, pools.vocab, seed)
         counts = {

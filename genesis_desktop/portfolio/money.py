@@ -78,6 +78,11 @@ def format_amount(minor: int, currency: str) -> str:
     return f"{to_major(minor, currency):.{digits}f}"
 
 
+def format_grouped(minor: int, currency: str) -> str:
+    """Text for people: thousands grouped, the currency's own decimals ("1,500,000.50")."""
+    return f"{to_major(minor, currency):,.{minor_digits(currency)}f}"
+
+
 @dataclass(frozen=True, order=True)
 class Money:
     minor: int
@@ -119,8 +124,7 @@ class Money:
         return Money(int(major.scaleb(minor_digits(currency))), currency)
 
     def __str__(self) -> str:
-        digits = minor_digits(self.currency)
-        return f"{self.major:,.{digits}f} {self.currency}"
+        return f"{format_grouped(self.minor, self.currency)} {self.currency}"
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def default_url() -> str:
         return os.environ[ENV_VAR]
     from platformdirs import user_data_path
 
-    return f"sqlite:///{user_data_path(APP_NAME, appauthor=False, ensure_exists=True) / 'portfolio.sqlite'}"
+    return f"sqlite:///{user_data_path(APP_NAME, appauthor=False) / 'portfolio.sqlite'}"
 
 
 def sqlite_path(url: str) -> Path | None:

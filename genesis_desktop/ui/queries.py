@@ -1,20 +1,19 @@
 """What each table view shows: one SQLAlchemy Core select per view, read with pandas, and its columns.
 
 Qt-free: these run in worker threads, and tests and the CLI can call them. Money stays exact: the
-requested total is summed in integer minor units and turned into text with Decimal; only the sort
-key is a float of major units.
+requested total is summed in integer minor units and turned into text by money.format_grouped;
+only the sort key is a float of major units.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, String, func, select, type_coerce
 
-from genesis_desktop.portfolio.money import CURRENCY_DIGITS
+from genesis_desktop.portfolio.money import CURRENCY_DIGITS, format_grouped
 from genesis_desktop.portfolio.schema import (
     Call,
     Challenge,
@@ -110,9 +109,7 @@ def proposals_frame(engine: Engine) -> pd.DataFrame:
     digits = frame["currency"].map(CURRENCY_DIGITS).fillna(2).astype(np.int64)
     frame["requested_minor"] = minor
     frame["requested"] = minor.to_numpy() / np.power(10.0, digits.to_numpy())
-    frame["requested_text"] = [
-        f"{Decimal(m).scaleb(-d):,.{d}f}" for m, d in zip(minor.tolist(), digits.tolist())
-    ]
+    frame["requested_text"] = [format_grouped(m, c) for m, c in zip(minor.tolist(), frame["currency"].tolist())]
     frame["gpu_hours"] = frame["gpu_hours"].astype(np.int64)
     return frame
 

@@ -63,9 +63,6 @@ class ArrayTableModel(QAbstractTableModel):
     def total_rows(self) -> int:
         return self._table.row_count
 
-    def source_row(self, row: int) -> int:
-        return self._rows[row]
-
     def column_of(self, key: str) -> int:
         for i, spec in enumerate(self._columns):
             if spec.key == key:
@@ -118,10 +115,6 @@ class ArrayTableModel(QAbstractTableModel):
         self._relayout(self._sorted())
 
     # Filtering --------------------------------------------------------------------------------
-
-    @property
-    def filter_text(self) -> str:
-        return self._filter
 
     def set_filter(self, text: str) -> None:
         """Keep the rows whose text contains every word typed (any column marked filterable)."""

@@ -96,3 +96,12 @@ def test_ratebook_refuses_to_guess():
         book.rate("USD", "JPY", date(2025, 12, 31))
     with pytest.raises(MoneyError, match="no USD/EUR"):
         book.rate("USD", "EUR", date(2026, 2, 1))
+
+
+@pytest.mark.parametrize("minor, currency, text", [
+    (29376000000, "USD", "293,760,000.00"), (73250000000, "JPY", "73,250,000,000"), (5, "USD", "0.05"),
+])
+def test_format_grouped_is_for_people(minor, currency, text):
+    from genesis_desktop.portfolio.money import format_grouped
+
+    assert format_grouped(minor, currency) == text

@@ -155,3 +155,6 @@ def test_default_url_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("GENESIS_DB")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert default_url() == f"sqlite:///{tmp_path / 'xdg' / 'genesis-desktop' / 'portfolio.sqlite'}"
+    assert not (tmp_path / "xdg").exists(), "naming the default must not create folders"
+    open_store().close()
+    assert (tmp_path / "xdg" / "genesis-desktop" / "portfolio.sqlite").exists()

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..fiscal import parse_fiscal_year
-from ..money import CURRENCY_DIGITS, MoneyError, format_amount, parse_amount
+from ..money import CURRENCY_DIGITS, MoneyError, parse_amount
 
 LIST_SEP = ";"
 MAX_MINOR = 2**63 - 1  # BigInteger
@@ -250,10 +250,6 @@ def join_pairs(pairs) -> str:
     return (LIST_SEP + " ").join(f"{k}={v}" for k, v in pairs)
 
 
-def money_text(minor: int | None, currency: str) -> str:
-    return "" if minor is None else format_amount(int(minor), currency)
-
-
 def date_text(d) -> str:
     return "" if d is None else d.isoformat()
 
@@ -265,5 +261,4 @@ def bool_text(b) -> str:
 def decimal_text(d) -> str:
     if d is None:
         return ""
-    t = format(Decimal(str(d)).normalize(), "f")
-    return t
+    return format(Decimal(str(d)).normalize(), "f")
