@@ -1,0 +1,58 @@
+"""What a kernel is to the engine: plain functions over plain data, run block by block.
+
+Qt-free and ORM-free. A kernel never sees a worker, a backend or a database: the engine asks it how
+many blocks a spec has, runs `run_block` for each (in any process, in any order), and `combine`s the
+partial results in block order. Random numbers come only from `block_rng(seed, stream, block)`, so a
+result is bit-identical whatever the number of workers, the block order or the backend.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Protocol, Sequence
+
+import numpy as np
+
+Partial = dict[str, np.ndarray]  # one block's sufficient statistics: named numpy arrays only
+
+
+class SpecError(ValueError):
+    """A permanent error in a job spec: retrying or another backend cannot help.
+
+    The message names the parameter, the value and the rule it breaks.
+    """
+
+
+def block_rng(seed: int, stream: int, block: int) -> np.random.Generator:
+    """The random numbers of one block of one stream: a pure function of (seed, stream, block)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, block))))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A running estimate and its 95% confidence interval, for telemetry while a job runs."""
+
+    name: str
+    value: float
+    low: float
+    high: float
+    samples: int
+
+
+class Kernel(Protocol):
+    name: str
+    version: str
+
+    def prepare(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Checked and normalised parameters (JSON-able); raises SpecError naming what is wrong."""
+
+    def block_count(self, params: Mapping[str, Any]) -> int:
+        """How many blocks this spec has: fixed by the parameters, never by the number of workers."""
+
+    def run_block(self, params: Mapping[str, Any], seed: int, block: int) -> Partial:
+        """Compute one block; deterministic in (params, seed, block)."""
+
+    def combine(self, params: Mapping[str, Any], partials: Sequence[Partial]) -> dict[str, Any]:
+        """The result (JSON-able) from every block's partial, given in block order."""
+
+    def estimates(self, params: Mapping[str, Any], partials: Sequence[Partial]) -> list[Estimate]:
+        """Running estimates from the blocks finished so far (in block order), with their intervals."""
