@@ -18,14 +18,13 @@ from genesis_desktop import __version__
 from genesis_desktop.portfolio.store import StoreError, open_store
 
 from .main_window import APP_TITLE, MainWindow
-from .queries import TABLE_VIEWS
 from .resources import icon
 from .theme import apply_theme, follow_system_scheme
+from .views import SCREENSHOT_VIEWS
 
 APP_NAME = "genesis-desktop"  # also the .desktop file's name and the icon's name
 ORGANIZATION = "Genesis Mission"
 ORGANIZATION_DOMAIN = "genesis-mission.org"
-SCREENSHOT_VIEWS = tuple(spec.key for spec in TABLE_VIEWS)
 
 
 def display_problem() -> str | None:
@@ -84,7 +83,7 @@ def run_gui(url: str | None, argv: Sequence[str] | None = None) -> int:
         return app.exec()
     finally:
         if window is not None:
-            window.loader.shutdown()
+            window.desk.shutdown()
         store.close()
 
 

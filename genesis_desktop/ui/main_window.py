@@ -6,8 +6,6 @@ read by a `Loader` on worker threads and handed to the pages by signal; this win
 from __future__ import annotations
 
 import html
-from typing import Sequence
-
 from PySide6.QtCore import QEventLoop, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -25,11 +23,10 @@ from sqlalchemy.engine import make_url
 from genesis_desktop import __version__
 from genesis_desktop.portfolio.store import Store, describe_url, sqlite_path
 
-from .columns import TableData
-from .queries import TABLE_VIEWS, TableViewSpec
+from .desk import Desk
+from .page import Page, TabbedPage
 from .resources import icon
-from .table_page import TablePage
-from .workers import Loader
+from .views import SectionsFactory, build_sections
 
 APP_TITLE = "Genesis Desktop"
 
@@ -47,32 +44,25 @@ class MainWindow(QMainWindow):
     # Every view has its rows (or has reported why it could not load them).
     loaded = Signal()
 
-    def __init__(self, store: Store, views: Sequence[TableViewSpec] = TABLE_VIEWS, parent=None) -> None:
+    def __init__(self, store: Store, sections: SectionsFactory = build_sections, parent=None) -> None:
         super().__init__(parent)
         self.store = store
-        self.views = {spec.key: spec for spec in views}
-        self.pages: dict[str, TablePage] = {}
-        self.errors: dict[str, str] = {}  # view key -> why its rows could not be read
+        self.desk = Desk(store, self)
+        self.desk.idle.connect(self._on_idle)
+        self.sections: list[Page] = sections(self.desk)
         self.setWindowTitle(f"{APP_TITLE} — {database_label(store.url)}")
         self.setWindowIcon(icon("genesis", selected=None))
         self.resize(1280, 800)
 
-        self.loader = Loader(self)
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(self._on_failed)
-        self.loader.idle.connect(self._on_idle)
-
         self.navigation = QListWidget(objectName="navigation")
         self.navigation.setAccessibleName("Views")
         self.navigation.setIconSize(QSize(22, 22))
-        self.navigation.setFixedWidth(190)
+        self.navigation.setFixedWidth(200)
         self.stack = QStackedWidget()
-        for spec in views:
-            page = TablePage(spec.title, spec.noun, spec.columns)
-            page.counts_changed.connect(self._update_counts)
-            self.pages[spec.key] = page
-            self.stack.addWidget(page)
-            self.navigation.addItem(QListWidgetItem(icon(spec.icon), spec.title))
+        for section in self.sections:
+            self.stack.addWidget(section)
+            self.navigation.addItem(QListWidgetItem(icon(section.icon_name), section.title))
+            section.state_changed.connect(self._page_state_changed)
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -90,49 +80,67 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.database_label, 1)
         self.statusBar().addPermanentWidget(self.counts_label)
 
-        self.select_view(views[0].key)
+        self.navigation.setCurrentRow(0)
         self.reload()
 
     # Views ------------------------------------------------------------------------------------
 
     @property
     def view_keys(self) -> list[str]:
-        return list(self.views)
+        """Every page that can be shown, sections and the tabs inside them, in navigation order."""
+        return [page.key for section in self.sections for page in section.pages()]
+
+    @property
+    def section_keys(self) -> list[str]:
+        return [section.key for section in self.sections]
+
+    @property
+    def current_section(self) -> Page:
+        return self.sections[self.stack.currentIndex()]
 
     @property
     def current_view(self) -> str:
-        return self.view_keys[self.stack.currentIndex()]
+        section = self.current_section
+        return section.current_child.key if isinstance(section, TabbedPage) else section.key
 
-    def page(self, key: str) -> TablePage:
-        return self.pages[self._known(key)]
+    @property
+    def errors(self) -> dict[str, str]:
+        """View key -> why its data could not be read."""
+        return {p.key: p.error for s in self.sections for p in s.pages() if p.error}
+
+    def page(self, key: str) -> Page:
+        for section in self.sections:
+            for page in section.pages():
+                if page.key == key:
+                    return page
+        raise ValueError(f"unknown view {key!r}; known views: {', '.join(self.view_keys)}")
 
     def select_view(self, key: str) -> None:
-        self.navigation.setCurrentRow(self.view_keys.index(self._known(key)))
-
-    def _known(self, key: str) -> str:
-        if key not in self.views:
-            raise ValueError(f"unknown view {key!r}; known views: {', '.join(self.views)}")
-        return key
+        self.page(key)  # refuses an unknown key with the known ones
+        for row, section in enumerate(self.sections):
+            if any(p.key == key for p in section.pages()):
+                section.show_page(key)
+                self.navigation.setCurrentRow(row)
+                return
 
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
         self.stack.setCurrentIndex(row)
-        key = self.view_keys[row]
-        self._view_actions[key].setChecked(True)
-        self.view_changed.emit(key)
+        self._view_actions[self.sections[row].key].setChecked(True)
+        self._page_state_changed()
+        self.view_changed.emit(self.current_view)
 
     # Loading ----------------------------------------------------------------------------------
 
     @property
     def is_loaded(self) -> bool:
-        return not self.loader.pending and all(p.loaded for p in self.pages.values())
+        return not self.desk.busy and all(section.is_loaded for section in self.sections)
 
     def reload(self) -> None:
-        engine = self.store.engine
         self.statusBar().showMessage("Loading…")
-        for key, spec in self.views.items():
-            self.loader.submit(key, lambda spec=spec: spec.build(engine))
+        for section in self.sections:
+            section.reload()
 
     def wait_until_loaded(self, timeout_ms: int = 30_000) -> bool:
         """Run the event loop until every view has loaded; False if the time ran out first."""
@@ -145,29 +153,18 @@ class MainWindow(QMainWindow):
         self.loaded.disconnect(loop.quit)
         return self.is_loaded
 
-    def _on_loaded(self, key: str, table: TableData) -> None:
-        self.errors.pop(key, None)
-        self.pages[key].set_table(table)
-
-    def _on_failed(self, key: str, message: str) -> None:
-        self.errors[key] = message
-        self.pages[key].show_error(message)
-        self.statusBar().showMessage(f"Could not load {self.views[key].noun}: {message}")
-
     def _on_idle(self) -> None:
         if self.statusBar().currentMessage() == "Loading…":
             self.statusBar().clearMessage()
-        self.loaded.emit()
+        errors = self.errors
+        if errors:
+            key, message = next(iter(errors.items()))
+            self.statusBar().showMessage(f"Could not load {self.page(key).title}: {message}")
+        if self.is_loaded:
+            self.loaded.emit()
 
-    def _update_counts(self, *_args) -> None:
-        parts = []
-        for key, page in self.pages.items():
-            if not page.loaded:
-                continue
-            shown, total = page.model.rowCount(), page.model.total_rows
-            counted = f"{total:,}" if shown == total else f"{shown:,} of {total:,}"
-            parts.append(f"{self.views[key].title}: {counted}")
-        self.counts_label.setText("  ·  ".join(parts))
+    def _page_state_changed(self) -> None:
+        self.counts_label.setText(self.current_section.status_text())
 
     # Menus ------------------------------------------------------------------------------------
 
@@ -188,18 +185,18 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         group.setExclusive(True)
         self._view_actions: dict[str, QAction] = {}
-        for number, (key, spec) in enumerate(self.views.items(), start=1):
-            action = QAction(f"&{spec.title}", self, checkable=True)
+        for number, section in enumerate(self.sections, start=1):
+            action = QAction(f"&{section.title}", self, checkable=True)
             if number <= 9:
                 action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            action.setIcon(icon(spec.icon))
-            action.triggered.connect(lambda _checked=False, key=key: self.select_view(key))
+            action.setIcon(icon(section.icon_name))
+            action.triggered.connect(lambda _checked=False, key=section.key: self.select_view(key))
             group.addAction(action)
             view_menu.addAction(action)
-            self._view_actions[key] = action
+            self._view_actions[section.key] = action
         view_menu.addSeparator()
         find_action = QAction("&Filter rows", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
-        find_action.triggered.connect(lambda: self.page(self.current_view).focus_filter())
+        find_action.triggered.connect(self._focus_filter)
         view_menu.addAction(find_action)
 
         help_menu = self.menuBar().addMenu("&Help")
@@ -209,6 +206,11 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about_action)
         self.actions_by_name = {"reload": reload_action, "quit": quit_action, "filter": find_action,
                                 "about": about_action, **{f"view.{k}": a for k, a in self._view_actions.items()}}
+
+    def _focus_filter(self) -> None:
+        page = self.page(self.current_view)
+        if hasattr(page, "focus_filter"):
+            page.focus_filter()
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -220,5 +222,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Workers read through the store's engine: let them finish before the window and engine go.
-        self.loader.shutdown()
+        self.desk.shutdown()
         super().closeEvent(event)

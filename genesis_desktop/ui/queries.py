@@ -124,6 +124,8 @@ class TableViewSpec:
     icon: str  # name of an SVG in resources/icons
     load: Callable[[Engine], pd.DataFrame]
     columns: tuple[ColumnSpec, ...]
+    # The tables its rows are read from: a write to any of them reloads the view.
+    tables: frozenset[str] = frozenset()
 
     def build(self, engine: Engine) -> TableData:
         """Read and prepare the table; runs in a worker thread."""
@@ -131,6 +133,8 @@ class TableViewSpec:
 
 
 TABLE_VIEWS = (
-    TableViewSpec("challenges", "Challenges", "challenges", "challenges", challenges_frame, CHALLENGE_COLUMNS),
-    TableViewSpec("proposals", "Proposals", "proposals", "proposals", proposals_frame, PROPOSAL_COLUMNS),
+    TableViewSpec("challenges", "Challenges", "challenges", "challenges", challenges_frame, CHALLENGE_COLUMNS,
+                  frozenset({"challenge", "institution", "proposal_challenge"})),
+    TableViewSpec("proposals", "Proposals", "proposals", "proposals", proposals_frame, PROPOSAL_COLUMNS,
+                  frozenset({"proposal", "call", "institution", "proposal_budget"})),
 )

@@ -1,4 +1,4 @@
-"""One page of the main window: a title, a filter box and a sortable table over an ArrayTableModel."""
+"""A table view of the main window: a title, a filter box and a sortable table over an ArrayTableModel."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
@@ -13,7 +13,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .columns import ColumnSpec, TableData
+from .columns import TableData
+from .desk import Desk
+from .page import Page
+from .queries import TableViewSpec
 from .table_model import ArrayTableModel
 
 # Longest a column may grow when fitted to its contents; longer text is elided and has a tooltip.
@@ -21,16 +24,18 @@ MAX_COLUMN_WIDTH = 360
 FILTER_DELAY_MS = 150
 
 
-class TablePage(QWidget):
+class TablePage(Page):
     """Shows one table; `counts_changed(shown, total)` whenever the rows or the filter change."""
 
     counts_changed = Signal(int, int)
 
-    def __init__(self, title: str, noun: str, columns: tuple[ColumnSpec, ...], parent=None) -> None:
-        super().__init__(parent)
+    def __init__(self, desk: Desk, spec: TableViewSpec, parent=None) -> None:
+        super().__init__(desk, spec.key, spec.title, spec.icon, parent)
+        self.spec = spec
+        self.tables = spec.tables
+        title, noun = spec.title, spec.noun
         self.noun = noun
-        self.model = ArrayTableModel(columns, self)
-        self._loaded = False
+        self.model = ArrayTableModel(spec.columns, self)
 
         self.title_label = QLabel(title, objectName="pageTitle")
         self.count_label = QLabel("Loading…", objectName="pageCount")
@@ -77,19 +82,30 @@ class TablePage(QWidget):
 
     @property
     def loaded(self) -> bool:
-        return self._loaded
+        return self.is_loaded
+
+    def reload(self) -> None:
+        engine, spec = self.desk.engine, self.spec
+        self.desk.load(self.key, lambda: spec.build(engine), self.set_table, self.show_error)
 
     def set_table(self, table: TableData) -> None:
-        first = not self._loaded
-        self._loaded = True
+        first = self.model.total_rows == 0 and not self.is_loaded
         self.model.set_table(table)
         if first:
             self._fit_columns()
+        self.mark_loaded()
 
     def show_error(self, message: str) -> None:
-        self._loaded = True
         self.count_label.setText(f"Could not load {self.noun}: {message}")
         self.count_label.setToolTip(message)
+        self.mark_loaded(message)
+
+    def status_text(self) -> str:
+        if not self.is_loaded or self.error:
+            return ""
+        shown, total = self.model.rowCount(), self.model.total_rows
+        counted = f"{total:,}" if shown == total else f"{shown:,} of {total:,}"
+        return f"{self.title}: {counted}"
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -117,6 +133,7 @@ class TablePage(QWidget):
             self.count_label.setText(f"{shown:,} of {total:,} {self.noun}")
         self.count_label.setToolTip("")
         self.counts_changed.emit(shown, total)
+        self.state_changed.emit()
 
     def _fit_columns(self) -> None:
         header = self.table.horizontalHeader()

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 from genesis_desktop.portfolio.store import describe_url
 from genesis_desktop.ui.main_window import MainWindow, database_label
 from genesis_desktop.ui.queries import TABLE_VIEWS, TableViewSpec, challenges_frame, proposals_frame
+from genesis_desktop.ui.views import table_sections
 
 
 def press(qtbot, window, key, modifier=Qt.KeyboardModifier.ControlModifier):
@@ -22,9 +23,12 @@ def test_title_status_bar_and_counts(main_window, portfolio_url, portfolio_data)
     assert main_window.database_label.text() == f"Database: {describe_url(portfolio_url)}"
     assert main_window.page("challenges").model.rowCount() == len(challenges)
     assert main_window.page("proposals").model.rowCount() == len(proposals)
-    assert main_window.counts_label.text() == f"Challenges: {len(challenges)}  ·  Proposals: {len(proposals)}"
     assert main_window.page("proposals").count_label.text() == f"{len(proposals)} proposals"
+    main_window.select_view("challenges")
     assert main_window.current_view == "challenges"
+    assert main_window.counts_label.text() == f"Challenges: {len(challenges)}"
+    main_window.select_view("proposals")
+    assert main_window.counts_label.text() == f"Proposals: {len(proposals)}"
     assert not main_window.errors
 
 
@@ -75,13 +79,15 @@ def test_sorting_by_header_orders_numbers_and_strings(main_window, qtbot, portfo
 
 
 def test_keyboard_shortcuts_switch_views_and_focus_the_filter(main_window, qtbot):
-    press(qtbot, main_window, Qt.Key.Key_2)
+    keys = main_window.section_keys
+    challenges, proposals = keys.index("challenges") + 1, keys.index("calls_proposals") + 1
+    press(qtbot, main_window, getattr(Qt.Key, f"Key_{proposals}"))
     assert main_window.current_view == "proposals"
-    assert main_window.stack.currentWidget() is main_window.page("proposals")
-    assert main_window.actions_by_name["view.proposals"].isChecked()
-    press(qtbot, main_window, Qt.Key.Key_1)
+    assert main_window.stack.currentWidget() is main_window.page("calls_proposals")
+    assert main_window.actions_by_name["view.calls_proposals"].isChecked()
+    press(qtbot, main_window, getattr(Qt.Key, f"Key_{challenges}"))
     assert main_window.current_view == "challenges"
-    assert main_window.navigation.currentRow() == 0
+    assert main_window.navigation.currentRow() == challenges - 1
 
     press(qtbot, main_window, Qt.Key.Key_F)
     page = main_window.page("challenges")
@@ -95,8 +101,8 @@ def test_keyboard_shortcuts_switch_views_and_focus_the_filter(main_window, qtbot
 def test_every_action_has_a_shortcut_or_mnemonic(main_window):
     actions = main_window.actions_by_name
     assert actions["quit"].shortcut().toString() == "Ctrl+Q"
-    assert actions["view.challenges"].shortcut().toString() == "Ctrl+1"
-    assert actions["view.proposals"].shortcut().toString() == "Ctrl+2"
+    for number, key in enumerate(main_window.section_keys, start=1):
+        assert actions[f"view.{key}"].shortcut().toString() == f"Ctrl+{number}"
     assert [a.text() for a in main_window.menuBar().actions()] == ["&File", "&View", "&Help"]
 
 
@@ -106,8 +112,8 @@ def test_quit_shortcut_closes_the_window(main_window, qtbot):
 
 
 def test_unknown_view_is_refused_with_the_known_ones(main_window):
-    with pytest.raises(ValueError, match="known views: challenges, proposals"):
-        main_window.select_view("partners")
+    with pytest.raises(ValueError, match="known views: .*challenges.*proposals"):
+        main_window.select_view("no-such-view")
 
 
 def test_a_view_that_cannot_load_says_why(qtbot, portfolio_store, portfolio_data):
@@ -116,7 +122,7 @@ def test_a_view_that_cannot_load_says_why(qtbot, portfolio_store, portfolio_data
 
     views = (TABLE_VIEWS[0], TableViewSpec("broken", "Broken", "broken rows", "proposals", broken,
                                           TABLE_VIEWS[1].columns))
-    window = MainWindow(portfolio_store, views)
+    window = MainWindow(portfolio_store, table_sections(views))
     qtbot.addWidget(window)
     assert window.wait_until_loaded(20_000)
     assert "table proposal is locked" in window.errors["broken"]
