@@ -6,9 +6,11 @@ read by a `Loader` on worker threads and handed to the pages by signal; this win
 from __future__ import annotations
 
 import html
+
 from PySide6.QtCore import QEventLoop, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -26,9 +28,12 @@ from genesis_desktop.portfolio.store import Store, describe_url, sqlite_path
 from .desk import Desk
 from .page import Page, TabbedPage
 from .resources import icon
+from .theme import THEME_CHOICES, theme_choice
 from .views import SectionsFactory, build_sections
+from .window_actions import apply_theme_choice, build_actions
 
 APP_TITLE = "Genesis Desktop"
+GEOMETRY_KEY, STATE_KEY, VIEW_KEY, THEME_KEY = "window/geometry", "window/state", "window/view", "window/theme"
 
 
 def database_label(url: str) -> str:
@@ -72,7 +77,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self._build_menus()
+        self.actions_by_name = build_actions(self)
+        self._view_actions = {s.key: self.actions_by_name[f"view.{s.key}"] for s in self.sections}
         self.navigation.currentRowChanged.connect(self._show_row)
         self.database_label = QLabel(f"Database: {describe_url(store.url)}")
         self.database_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -81,6 +87,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.counts_label)
 
         self.navigation.setCurrentRow(0)
+        self._restore_layout()
+        self._update_actions()
         self.reload()
 
     # Views ------------------------------------------------------------------------------------
@@ -165,54 +173,42 @@ class MainWindow(QMainWindow):
 
     def _page_state_changed(self) -> None:
         self.counts_label.setText(self.current_section.status_text())
+        if hasattr(self, "actions_by_name"):
+            self._update_actions()
 
-    # Menus ------------------------------------------------------------------------------------
+    # Commands -------------------------------------------------------------------------------
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        reload_action = QAction("&Reload", self, shortcut=QKeySequence(QKeySequence.StandardKey.Refresh))
-        reload_action.setStatusTip("Read the portfolio again from the database")
-        reload_action.triggered.connect(self.reload)
-        file_menu.addAction(reload_action)
-        file_menu.addSeparator()
-        # Spelled out: the platform's standard Quit key is empty on Windows.
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+    def forward_to_page(self, command: str) -> None:
+        """Run a page command (export_rows, new_record, ...) on the page in front, if it offers it."""
+        method = getattr(self.page(self.current_view), command, None)
+        if callable(method):
+            method()
 
-        view_menu = self.menuBar().addMenu("&View")
-        group = QActionGroup(self)
-        group.setExclusive(True)
-        self._view_actions: dict[str, QAction] = {}
-        for number, section in enumerate(self.sections, start=1):
-            action = QAction(f"&{section.title}", self, checkable=True)
-            if number <= 9:
-                action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            action.setIcon(icon(section.icon_name))
-            action.triggered.connect(lambda _checked=False, key=section.key: self.select_view(key))
-            group.addAction(action)
-            view_menu.addAction(action)
-            self._view_actions[section.key] = action
-        view_menu.addSeparator()
-        find_action = QAction("&Filter rows", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
-        find_action.triggered.connect(self._focus_filter)
-        view_menu.addAction(find_action)
-
-        help_menu = self.menuBar().addMenu("&Help")
-        about_action = QAction("&About Genesis Desktop", self)
-        about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        about_action.triggered.connect(self._about)
-        help_menu.addAction(about_action)
-        self.actions_by_name = {"reload": reload_action, "quit": quit_action, "filter": find_action,
-                                "about": about_action, **{f"view.{k}": a for k, a in self._view_actions.items()}}
-
-    def _focus_filter(self) -> None:
+    def _update_actions(self) -> None:
         page = self.page(self.current_view)
-        if hasattr(page, "focus_filter"):
-            page.focus_filter()
+        for name, command in (("export", "export_rows"), ("new", "new_record"), ("delete", "delete_record"),
+                              ("filter", "focus_filter")):
+            self.actions_by_name[name].setEnabled(callable(getattr(page, command, None)))
+        stack = getattr(self.desk, "undo_stack", None)
+        self.actions_by_name["undo"].setEnabled(stack is not None and stack.canUndo())
+        self.actions_by_name["redo"].setEnabled(stack is not None and stack.canRedo())
 
-    def _about(self) -> None:
+    def undo(self) -> None:
+        stack = getattr(self.desk, "undo_stack", None)
+        if stack is not None:
+            stack.undo()
+
+    def redo(self) -> None:
+        stack = getattr(self.desk, "undo_stack", None)
+        if stack is not None:
+            stack.redo()
+
+    def choose_theme(self, choice: str) -> None:
+        apply_theme_choice(choice)
+        self.desk.settings.setValue(THEME_KEY, choice)
+        self.actions_by_name[f"theme.{choice}"].setChecked(True)
+
+    def about(self) -> None:
         QMessageBox.about(
             self,
             f"About {APP_TITLE}",
@@ -220,7 +216,31 @@ class MainWindow(QMainWindow):
             f"<br><br>Database: {html.escape(describe_url(self.store.url))}",
         )
 
+    # Remembered between runs ------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        settings = self.desk.settings
+        geometry, state = settings.value(GEOMETRY_KEY), settings.value(STATE_KEY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        choice = settings.value(THEME_KEY)
+        if choice in THEME_CHOICES and choice != theme_choice(QApplication.instance()):
+            self.choose_theme(choice)
+        view = settings.value(VIEW_KEY)
+        if isinstance(view, str) and view in self.view_keys:
+            self.select_view(view)
+
+    def save_layout(self) -> None:
+        settings = self.desk.settings
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(STATE_KEY, self.saveState())
+        settings.setValue(VIEW_KEY, self.current_view)
+        settings.sync()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
         # Workers read through the store's engine: let them finish before the window and engine go.
         self.desk.shutdown()
         super().closeEvent(event)

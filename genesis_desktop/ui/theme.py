@@ -12,7 +12,10 @@ from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from .resources import stylesheet
 
-LIGHT, DARK = "light", "dark"
+LIGHT, DARK, SYSTEM = "light", "dark", "system"
+THEME_CHOICES = (SYSTEM, LIGHT, DARK)
+# Application properties: what the person chose, and the scheme in effect (charts read the latter).
+_CHOICE, _SCHEME = "genesisThemeChoice", "genesisThemeScheme"
 _Role = QPalette.ColorRole
 _Group = QPalette.ColorGroup
 
@@ -70,9 +73,31 @@ def apply_theme(app: QApplication, scheme: str | None = None) -> str:
     scheme = scheme or system_scheme()
     app.setPalette(dark_palette() if scheme == DARK else light_palette(app))
     app.setStyleSheet(stylesheet("app"))
+    app.setProperty(_SCHEME, scheme)
     return scheme
 
 
+def current_scheme(app: QApplication) -> str:
+    return app.property(_SCHEME) or system_scheme()
+
+
+def theme_choice(app: QApplication) -> str:
+    return app.property(_CHOICE) or SYSTEM
+
+
+def choose_theme(app: QApplication, choice: str) -> str:
+    """Follow the system, or keep light or dark whatever the system says. Returns the scheme in effect."""
+    if choice not in THEME_CHOICES:
+        raise ValueError(f"unknown theme {choice!r}; choose one of {', '.join(THEME_CHOICES)}")
+    app.setProperty(_CHOICE, choice)
+    return apply_theme(app, None if choice == SYSTEM else choice)
+
+
 def follow_system_scheme(app: QApplication) -> None:
-    """Re-apply the theme when the system switches between light and dark while the program runs."""
-    app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+    """Re-apply the theme when the system switches between light and dark, unless a scheme was chosen."""
+
+    def changed(_scheme) -> None:
+        if theme_choice(app) == SYSTEM:
+            apply_theme(app)
+
+    app.styleHints().colorSchemeChanged.connect(changed)

@@ -4,12 +4,15 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
-# Before anything imports Qt: the tests draw into memory, not onto a screen.
+# Before anything imports Qt: the tests draw into memory, not onto a screen, and remember window
+# layouts in a folder of their own instead of the person's settings.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="genesis-test-config-")
 
 import pytest  # noqa: E402
 
@@ -132,6 +135,63 @@ def qapp():
     from genesis_desktop.ui.app import make_application
 
     return make_application(["genesis-tests"])
+
+
+def _thread_count() -> int:
+    return len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 0
+
+
+class LeakCheck:
+    """What was open before a test, to name what the test left open after it."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.windows = {id(w) for w in app.topLevelWidgets() if w.isVisible()}
+        self.threads = _thread_count()
+
+    def problems(self, settle_s: float = 5.0) -> list[str]:
+        import time
+
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        deadline = time.monotonic() + settle_s
+        while True:
+            self.app.processEvents()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            windows = [w for w in self.app.topLevelWidgets() if w.isVisible() and id(w) not in self.windows]
+            extra_threads = _thread_count() - self.threads
+            if (not windows and extra_threads <= 0) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        found = [f"open window {type(w).__name__} {w.windowTitle()!r}" for w in windows]
+        if extra_threads > 0:
+            found.append(f"{extra_threads} more thread(s) than before the test")
+        return found
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(qapp):
+    """Each test starts with no remembered layout, view or theme, and leaves the default theme on."""
+    from PySide6.QtCore import QSettings
+
+    from genesis_desktop.ui.theme import SYSTEM, choose_theme
+
+    QSettings().clear()
+    yield
+    QSettings().clear()
+    choose_theme(qapp, SYSTEM)
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_behind(qapp):
+    """Fail a test that leaves a window open or a thread running once its own fixtures have closed.
+
+    Requested before qtbot, so it is torn down after qtbot has closed the test's widgets.
+    """
+    check = LeakCheck(qapp)
+    yield
+    problems = check.problems()
+    assert not problems, "left behind: " + "; ".join(problems)
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def test_every_action_has_a_shortcut_or_mnemonic(main_window):
     assert actions["quit"].shortcut().toString() == "Ctrl+Q"
     for number, key in enumerate(main_window.section_keys, start=1):
         assert actions[f"view.{key}"].shortcut().toString() == f"Ctrl+{number}"
-    assert [a.text() for a in main_window.menuBar().actions()] == ["&File", "&View", "&Help"]
+    assert [a.text() for a in main_window.menuBar().actions()] == ["&File", "&Edit", "&View", "&Help"]
 
 
 def test_quit_shortcut_closes_the_window(main_window, qtbot):
