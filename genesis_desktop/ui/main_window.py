@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from genesis_desktop import __version__
 from genesis_desktop.portfolio.store import Store, describe_url, sqlite_path
 
+from .backend_status import BackendStatusLabel
 from .desk import Desk
 from .page import Page, TabbedPage
 from .resources import icon
@@ -49,7 +50,8 @@ class MainWindow(QMainWindow):
     # Every view has its rows (or has reported why it could not load them).
     loaded = Signal()
 
-    def __init__(self, store: Store, sections: SectionsFactory = build_sections, parent=None) -> None:
+    def __init__(self, store: Store, sections: SectionsFactory = build_sections, parent=None,
+                 safe_mode: bool = False) -> None:
         super().__init__(parent)
         self.store = store
         self.desk = Desk(store, self)
@@ -85,6 +87,9 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel()
         self.statusBar().addWidget(self.database_label, 1)
         self.statusBar().addPermanentWidget(self.counts_label)
+        self.backend_status = BackendStatusLabel(self.desk, safe_mode)
+        self.statusBar().addPermanentWidget(self.backend_status)
+        self.backend_status.refresh()
 
         self.navigation.setCurrentRow(0)
         self._restore_layout()

@@ -71,3 +71,12 @@ def test_last_view_and_window_size_are_remembered(main_window, qtbot, portfolio_
     assert again.current_view == "proposals"
     assert (again.width(), again.height()) == size
     again.close()
+
+
+def test_status_bar_says_which_compute_backends_are_reachable(main_window, qtbot):
+    label = main_window.backend_status
+    qtbot.waitUntil(lambda: label.states is not None, timeout=20_000)
+    names = {s.name: s for s in label.states}
+    assert names["local"].reachable, names["local"].reason
+    assert "local ✓" in label.text()
+    assert "local: reachable" in label.toolTip()
