@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"genesis-desktop {__version__}")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the portfolio (default: $GENESIS_DB, "
                    "else a SQLite file in the per-user data folder)")
+    p.add_argument("--safe-mode", action="store_true", help="load only the built-in local compute backend")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     g = sub.add_parser("gui", help="open the desktop (the default command)")
@@ -215,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("view", metavar="VIEW")
     sc.add_argument("--out", required=True, metavar="FILE.png")
     sc.set_defaults(func=cmd_screenshot)
+
+    from genesis_desktop.cli_compute import add_commands  # backends, run, jobs
+
+    add_commands(sub)
     return p
 
 

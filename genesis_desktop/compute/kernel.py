@@ -12,10 +12,12 @@ from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
 
+from .errors import PermanentError
+
 Partial = dict[str, np.ndarray]  # one block's sufficient statistics: named numpy arrays only
 
 
-class SpecError(ValueError):
+class SpecError(PermanentError, ValueError):
     """A permanent error in a job spec: retrying or another backend cannot help.
 
     The message names the parameter, the value and the rule it breaks.

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from genesis_desktop.compute.tables import metadata as compute_metadata
 from genesis_desktop.portfolio.schema import metadata
 from genesis_desktop.portfolio.store import (
     StoreError, current_revision, head_revision, known_revisions, make_engine, open_store, sqlite_path, upgrade,
@@ -41,8 +42,20 @@ def test_schema_head_constant_is_alembics_head():
 
 
 def test_migrations_produce_exactly_the_models(store):
+    # The portfolio's records and the compute engine's job tables share the database and its migrations.
     with store.engine.connect() as c:
-        assert compare_metadata(MigrationContext.configure(c), metadata) == []
+        assert compare_metadata(MigrationContext.configure(c), [metadata, compute_metadata]) == []
+        tables = set(c.dialect.get_table_names(c))
+    assert set(compute_metadata.tables) <= tables
+
+
+def test_comparison_sees_a_missing_compute_table(store):
+    # Guards the test above: a compute table the migrations did not create must be reported.
+    with store.engine.begin() as c:
+        c.execute(text("DROP TABLE job_block"))
+    with store.engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c), [metadata, compute_metadata])
+    assert [d[0] for d in diff] == ["add_table"] and diff[0][1].name == "job_block"
 
 
 def test_schema_rejects_broken_references_and_negative_money(store):
@@ -158,3 +171,11 @@ def test_default_url_follows_the_environment(monkeypatch, tmp_path):
     assert not (tmp_path / "xdg").exists(), "naming the default must not create folders"
     open_store().close()
     assert (tmp_path / "xdg" / "genesis-desktop" / "portfolio.sqlite").exists()
+
+
+def test_job_tables_follow_the_portfolios_naming_convention():
+    # compute repeats the convention rather than import the portfolio (the arrows point the other way).
+    from genesis_desktop.compute.tables import NAMING as compute_naming
+    from genesis_desktop.portfolio.base import NAMING
+
+    assert compute_naming == NAMING

@@ -1,12 +1,14 @@
 """Alembic environment: always run by `genesis_desktop.portfolio.store` on a live connection."""
 from alembic import context
 
+from genesis_desktop.compute.tables import metadata as compute_metadata
 from genesis_desktop.portfolio.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    # The compute engine's job tables share the portfolio's database; its migrations create them too.
+    target_metadata=[metadata, compute_metadata],
     # SQLite alters tables by copy-and-move; batch mode makes the same migration work on both.
     render_as_batch=True,
     compare_type=True,
