@@ -147,7 +147,7 @@ def cmd_gui(args) -> int:
     if problem:  # before anything is created on the user's disk
         print(problem, file=sys.stderr)
         return EXIT_FAILURE
-    return run_gui(_first_start(args.db))
+    return run_gui(_first_start(args.db), safe_mode=args.safe_mode)
 
 
 def _first_start(url: str | None) -> str:
@@ -184,6 +184,14 @@ def cmd_screenshot(args) -> int:
     return EXIT_OK
 
 
+def cmd_self_test(args) -> int:
+    from genesis_desktop.ui.self_test import run_self_test
+
+    ok, report = run_self_test(safe_mode=args.safe_mode)
+    print(json.dumps(report, indent=2))
+    return EXIT_OK if ok else EXIT_FAILURE
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="genesis", description="Genesis Desktop: the programme's portfolio desk.")
     p.add_argument("--version", action="version", version=f"genesis-desktop {__version__}")
@@ -216,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("view", metavar="VIEW")
     sc.add_argument("--out", required=True, metavar="FILE.png")
     sc.set_defaults(func=cmd_screenshot)
+
+    st = sub.add_parser("self-test", help="check plugins, resources, the window and a small local job; JSON")
+    st.set_defaults(func=cmd_self_test)
 
     from genesis_desktop.cli_compute import add_commands  # backends, run, jobs
 

@@ -63,7 +63,7 @@ def make_application(argv: Sequence[str] | None = None, platform: str | None = N
     return app
 
 
-def run_gui(url: str | None, argv: Sequence[str] | None = None) -> int:
+def run_gui(url: str | None, argv: Sequence[str] | None = None, safe_mode: bool = False) -> int:
     """Show the desktop on the portfolio at `url` (None: the default one) until it is closed."""
     problem = display_problem()
     if problem:
@@ -78,7 +78,7 @@ def run_gui(url: str | None, argv: Sequence[str] | None = None) -> int:
         return 1
     window = None
     try:
-        window = MainWindow(store)
+        window = MainWindow(store, safe_mode=safe_mode)
         window.show()
         return app.exec()
     finally:

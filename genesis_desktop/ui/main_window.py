@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEventLoop, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -51,10 +51,11 @@ class MainWindow(QMainWindow):
     loaded = Signal()
 
     def __init__(self, store: Store, sections: SectionsFactory = build_sections, parent=None,
-                 safe_mode: bool = False) -> None:
+                 safe_mode: bool = False, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.desk = Desk(store, self)
+        self.desk = Desk(store, self, settings)
+        self.desk.safe_mode = safe_mode
         self.desk.idle.connect(self._on_idle)
         self.sections: list[Page] = sections(self.desk)
         self.setWindowTitle(f"{APP_TITLE} — {database_label(store.url)}")
@@ -64,12 +65,17 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget(objectName="navigation")
         self.navigation.setAccessibleName("Views")
         self.navigation.setIconSize(QSize(22, 22))
-        self.navigation.setFixedWidth(200)
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         for section in self.sections:
             self.stack.addWidget(section)
             self.navigation.addItem(QListWidgetItem(icon(section.icon_name), section.title))
             section.state_changed.connect(self._page_state_changed)
+
+        # Wide enough for the longest title at the navigation's own (larger) font, icon and padding.
+        metrics = QFontMetrics(self.navigation.font())
+        widest = max(metrics.horizontalAdvance(section.title) for section in self.sections)
+        self.navigation.setFixedWidth(max(200, round(widest * 1.25) + 80))
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -246,6 +252,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
-        # Workers read through the store's engine: let them finish before the window and engine go.
+        # Workers read through the store's engine: let them finish before the window and engine go,
+        # then let pages stop what those workers may have started.
         self.desk.shutdown()
+        for section in self.sections:
+            for page in section.pages():
+                page.shutdown()
         super().closeEvent(event)

@@ -56,6 +56,9 @@ class Page(QWidget):
     def show_page(self, key: str) -> None:
         """Bring the inner page `key` to the front (pages with tabs override this)."""
 
+    def shutdown(self) -> None:
+        """The window is closing: stop what this page started (timers, runs). Inner pages get their own call."""
+
     def _on_data_changed(self, tables: frozenset[str]) -> None:
         if self.tables & tables:
             self.reload()

@@ -1,17 +1,25 @@
 """Which pages the main window has, in navigation order, and what each is made of."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Sequence
 
+from .compute_page import ComputePage
 from .desk import Desk
+from .investments_page import InvestmentsPage
+from .overview_page import OverviewPage
 from .page import Page, TabbedPage
 from .queries import TABLE_VIEWS, TableViewSpec
 from .table_page import TablePage
 
 SectionsFactory = Callable[[Desk], list[Page]]
 
-# The views `genesis screenshot` can render (the contract in ARCHITECTURE.md names the full set).
-SCREENSHOT_VIEWS = ("challenges", "proposals")
+# The views `genesis screenshot` can render: the sections of the navigation (ARCHITECTURE.md names
+# them; "portfolio" comes with the decisions issue) and the tabs inside them.
+SCREENSHOT_VIEWS = ("overview", "challenges", "proposals", "calls", "institutions", "partners", "commitments",
+                    "reviews", "reviewers", "compute")
+# A section and a table inside it would share these keys: the tables get their own.
+TAB_KEYS = {"partners": "partner_list", "reviews": "review_list"}
 
 
 def table_pages(desk: Desk, specs: Sequence[TableViewSpec]) -> list[Page]:
@@ -27,11 +35,17 @@ def build_sections(desk: Desk) -> list[Page]:
     """The desk of a program officer: every record kind, grouped as the office works with them."""
     specs = {spec.key: spec for spec in TABLE_VIEWS}
 
-    def tabs(key: str, title: str, icon: str, keys: Sequence[str]) -> Page:
-        children = [TablePage(desk, specs[k]) for k in keys if k in specs]
-        return TabbedPage(desk, key, title, icon, children)
+    def table(key: str) -> TablePage:
+        spec = specs[key]
+        return TablePage(desk, replace(spec, key=TAB_KEYS[key]) if key in TAB_KEYS else spec)
 
     return [
-        TablePage(desk, specs["challenges"]),
-        tabs("calls_proposals", "Calls & Proposals", "proposals", ["proposals", "calls", "institutions"]),
+        OverviewPage(desk),
+        table("challenges"),
+        TabbedPage(desk, "calls_proposals", "Calls & Proposals", "proposals",
+                   [table("proposals"), table("calls"), table("institutions")]),
+        TabbedPage(desk, "partners", "Partners & Investments", "partners",
+                   [InvestmentsPage(desk), table("partners"), table("commitments")]),
+        TabbedPage(desk, "reviews", "Reviews", "reviews", [table("reviews"), table("reviewers")]),
+        ComputePage(desk),
     ]

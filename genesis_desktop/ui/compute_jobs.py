@@ -1,0 +1,90 @@
+"""The job list of the Compute view as a table, and one job's details as text. Qt-free reads.
+
+Unfinished jobs are first brought up to date by their backends (`service.refresh`), so a job whose
+runner died shows as LOST here, as in `genesis jobs list`.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from genesis_desktop.compute import service
+from genesis_desktop.compute.jobs import JobState
+from genesis_desktop.compute.jobstore import JobRecord, JobStore
+from genesis_desktop.compute.telemetry import Kind
+
+from .columns import ColumnSpec
+
+JOB_COLUMNS = (
+    ColumnSpec("id", "Job", "int", filterable=False),
+    ColumnSpec("kernel", "Kernel"),
+    ColumnSpec("backend", "Backend"),
+    ColumnSpec("state", "State", "enum", order=tuple(s.value for s in JobState)),
+    ColumnSpec("progress", "Progress", "float", text_key="progress_text", filterable=False),
+    ColumnSpec("seed", "Seed", "int", filterable=False),
+    ColumnSpec("started", "Started"),
+    ColumnSpec("ended", "Ended"),
+    ColumnSpec("note", "Note", stretch=True),
+)
+JOB_TABLES = frozenset({"job", "job_block", "job_state_change"})
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
+
+
+def _note(record: JobRecord) -> str:
+    if record.error:
+        # Tracebacks and multi-line messages: the first line that says something.
+        return next((line.strip() for line in record.error.splitlines() if line.strip()), record.error)
+    if record.fallback_reason:
+        return f"ran on {record.backend} instead of {record.requested_backend}: {record.fallback_reason}"
+    return ""
+
+
+def jobs_frame(engine: Engine, safe_mode: bool = False) -> pd.DataFrame:
+    """One row per job, newest first."""
+    store = JobStore(engine)
+    records = service.refresh(store, store.jobs(), safe_mode=safe_mode)
+    rows = []
+    for r in records:
+        total = max(r.spec.blocks, 1)
+        backend = r.backend if r.backend == r.requested_backend else f"{r.backend} (fallback)"
+        rows.append({
+            "id": r.id, "kernel": r.spec.kernel, "backend": backend, "state": r.state.value,
+            "progress": r.blocks_done / total, "progress_text": f"{r.blocks_done}/{r.spec.blocks} blocks",
+            "seed": r.spec.seed, "started": _when(r.created_at),
+            "ended": _when(r.updated_at) if r.state.is_final else "", "note": _note(r),
+        })
+    columns = [c.key for c in JOB_COLUMNS] + ["progress_text"]
+    return pd.DataFrame(rows, columns=columns).sort_values("id", ascending=False, ignore_index=True)
+
+
+def job_details(engine: Engine, job_id: int, log_lines: int = 12) -> str:
+    """What a program officer wants to know about one job: spec, history, estimates, result, log tail."""
+    store = JobStore(engine)
+    r = store.get(job_id)
+    lines = [f"Job {r.id}: {r.spec.kernel} {r.spec.kernel_version}, seed {r.spec.seed}, "
+             f"{r.spec.blocks} blocks — {r.state.value.upper()} on {r.backend}"]
+    if r.fallback_reason:
+        lines.append(f"Fell back from {r.requested_backend}: {r.fallback_reason}")
+    if r.error:
+        lines.append(f"Error: {r.error}")
+    lines.append("History: " + "; ".join(f"{c.state.value} {_when(c.changed_at)}" for c in store.history(job_id)))
+    latest: dict[str, dict] = {}
+    logs: list[str] = []
+    for event in store.telemetry(job_id):
+        if event.kind is Kind.ESTIMATE:
+            latest[event.payload["name"]] = event.payload
+        elif event.kind is Kind.LOG:
+            logs.append(f"{_when(event.at)} {event.payload['level']}: {event.payload['line']}")
+    for name, e in latest.items():
+        lines.append(f"{name}: {e['value']:,.6g} (95% {e['low']:,.6g} to {e['high']:,.6g}, {e['samples']:,} samples)")
+    if r.result:
+        shown = {k: v for k, v in r.result.items() if not isinstance(v, (list, dict))}
+        lines.append("Result: " + ", ".join(f"{k} = {v:,.6g}" if isinstance(v, float) else f"{k} = {v}"
+                                            for k, v in shown.items()))
+    if logs:
+        lines.append("Log:")
+        lines.extend(logs[-log_lines:])
+    return "\n".join(lines)
