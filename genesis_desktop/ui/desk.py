@@ -1,8 +1,10 @@
 """What every page of the desktop shares: the store, the background reader and the change signal.
 
 Pages never open threads of their own: they hand plain callables to `Desk.load`, which runs them on
-the shared `Loader` and calls back on the GUI thread. Writes announce the tables they changed through
-`data_changed`, so each page refreshes only when something it shows has changed.
+the shared `Loader` and calls back on the GUI thread. Writes go through `Desk.write`, to the one serial
+`Writer`; a write that returns what it changed (an edits.Change) is announced through `data_changed`
+with the tables it wrote, so each page refreshes only when something it shows has changed. Edits are
+remembered on `undo_stack`, whose undo and redo write through the same writer.
 """
 from __future__ import annotations
 
@@ -12,13 +14,17 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from genesis_desktop.portfolio.store import Store
 
+from .record_undo import EditStack
 from .workers import Loader
+from .writer import OnDone, OnFailed as OnWriteFailed, Writer
 
 OnLoaded = Callable[[Any], None]
 OnFailed = Callable[[str], None]
 
 
 class Desk(QObject):
+    # `genesis --safe-mode`: only the built-in compute backend is loaded.
+    safe_mode: bool = False
     data_changed = Signal(object)  # frozenset of table names written
     idle = Signal()  # no load is pending any more
 
@@ -31,6 +37,9 @@ class Desk(QObject):
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._failed)
         self.loader.idle.connect(self.idle)
+        self.writer = Writer(self)
+        self.writer.done.connect(self._written)
+        self.undo_stack = EditStack(store, self.writer, self)
 
     @property
     def engine(self):
@@ -45,12 +54,28 @@ class Desk(QObject):
         self._callbacks[key] = (on_loaded, on_failed)
         self.loader.submit(key, fn)
 
+    def write(self, fn: Callable[[], Any], on_done: OnDone | None = None,
+              on_failed: OnWriteFailed | None = None) -> int:
+        """Run the write `fn()` on the one writer thread, after every write submitted before it."""
+        return self.writer.submit(fn, on_done, on_failed)
+
+    @property
+    def writing(self) -> bool:
+        return bool(self.writer.pending)
+
     def announce(self, tables: Iterable[str]) -> None:
         """Tell every page that these tables were written."""
         self.data_changed.emit(frozenset(tables))
 
     def shutdown(self) -> None:
+        # Writes queued before closing are still made; then the readers stop.
+        self.writer.shutdown()
         self.loader.shutdown()
+
+    def _written(self, _ticket: int, result: object) -> None:
+        tables = getattr(result, "tables", None)
+        if tables:
+            self.announce(tables)
 
     def _loaded(self, key: str, result: object) -> None:
         callbacks = self._callbacks.get(key)

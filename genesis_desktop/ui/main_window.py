@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
@@ -97,6 +97,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.backend_status)
         self.backend_status.refresh()
 
+        stack = self.desk.undo_stack
+        # Bound methods, not lambdas: Qt disconnects them when this window goes, before the stack does.
+        stack.canUndoChanged.connect(self._undo_state_changed)
+        stack.canRedoChanged.connect(self._undo_state_changed)
+        stack.failed.connect(self._undo_failed)
         self.navigation.setCurrentRow(0)
         self._restore_layout()
         self._update_actions()
@@ -200,19 +205,27 @@ class MainWindow(QMainWindow):
         for name, command in (("export", "export_rows"), ("new", "new_record"), ("delete", "delete_record"),
                               ("filter", "focus_filter")):
             self.actions_by_name[name].setEnabled(callable(getattr(page, command, None)))
-        stack = getattr(self.desk, "undo_stack", None)
-        self.actions_by_name["undo"].setEnabled(stack is not None and stack.canUndo())
-        self.actions_by_name["redo"].setEnabled(stack is not None and stack.canRedo())
+        stack = self.desk.undo_stack
+        self.actions_by_name["undo"].setEnabled(stack.canUndo())
+        self.actions_by_name["redo"].setEnabled(stack.canRedo())
+        self.actions_by_name["undo"].setToolTip(f"Undo {stack.undoText()} (Ctrl+Z)" if stack.canUndo() else "Undo (Ctrl+Z)")
+        self.actions_by_name["redo"].setToolTip(
+            f"Redo {stack.redoText()} (Ctrl+Shift+Z)" if stack.canRedo() else "Redo (Ctrl+Shift+Z)")
+
+    @Slot(bool)
+    def _undo_state_changed(self, _can: bool) -> None:
+        self._update_actions()
+
+    @Slot(str)
+    def _undo_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
 
     def undo(self) -> None:
-        stack = getattr(self.desk, "undo_stack", None)
-        if stack is not None:
-            stack.undo()
+        # The stack's own undo: it waits for the serial writer (Qt's stock undo action would not).
+        self.desk.undo_stack.undo()
 
     def redo(self) -> None:
-        stack = getattr(self.desk, "undo_stack", None)
-        if stack is not None:
-            stack.redo()
+        self.desk.undo_stack.redo()
 
     def choose_theme(self, choice: str) -> None:
         apply_theme_choice(choice)

@@ -10,6 +10,8 @@ from .investments_page import InvestmentsPage
 from .overview_page import OverviewPage
 from .page import Page, TabbedPage
 from .queries import TABLE_VIEWS, TableViewSpec
+from .record_attach import attach_record_panel
+from .record_form import KIND_OF_PAGE
 from .table_page import TablePage
 
 SectionsFactory = Callable[[Desk], list[Page]]
@@ -37,7 +39,10 @@ def build_sections(desk: Desk) -> list[Page]:
 
     def table(key: str) -> TablePage:
         spec = specs[key]
-        return TablePage(desk, replace(spec, key=TAB_KEYS[key]) if key in TAB_KEYS else spec)
+        page = TablePage(desk, replace(spec, key=TAB_KEYS[key]) if key in TAB_KEYS else spec)
+        if key in KIND_OF_PAGE:
+            attach_record_panel(page, KIND_OF_PAGE[key])
+        return page
 
     return [
         OverviewPage(desk),

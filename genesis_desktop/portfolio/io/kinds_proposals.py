@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,12 +19,15 @@ from .context import Context
 from .kinds_core import grouped_lists, value
 from .sheet import Sheet
 from .spec import Kind, Outcome, columns, frame
-from .writer import existing_ids, key_ids, records, replace_children, upsert
+from .writer import existing_ids, records, replace_children, upsert
 
 COLUMNS, REQUIRED = columns(
     "code* call* phase* title* abstract keywords lead_institution* team principal_investigator* pi_email "
     "challenges* currency* budget* requested_gpu_hours status status_changed_on status_changed_by submitted_on")
 IMPORT_AUTHOR = "import"
+# An import of a few proposals (or one typed into the record form) reads only their stored rows; a
+# large one reads whole tables in one pass, cheaper than a long IN list.
+_FEW = 500
 _prop = Proposal.__table__
 _budget = ProposalBudget.__table__
 _team = ProposalInstitution.__table__
@@ -75,10 +79,16 @@ def validate(sheet: Sheet, ctx: Context) -> Parsed:
     proposal_rules.check_budget(sheet, budget, rule, currency)
     key = sheet.unique_key("code", [p["code"]], "proposal code")
     if ctx.ids("proposals"):
-        stored = dict(ctx.conn.execute(select(Proposal.code, Proposal.status)).all())
+        q = _only(select(Proposal.code, Proposal.status), Proposal.code, p["code"].tolist())
+        stored = dict(ctx.conn.execute(q).all())
         proposal_rules.check_status(sheet, p["code"], p["status"], {k: value(v) for k, v in stored.items()})
     ctx.add_keys("proposals", key)
     return Parsed(p, team, topics, budget[["row", "fy", "amount"]])
+
+
+def _only(q, column, keys):
+    keys = list(keys)
+    return q.where(column.in_(keys)) if len(keys) <= _FEW else q
 
 
 def write(conn: Connection, parsed: Parsed, ctx: Context) -> Outcome:
@@ -92,7 +102,8 @@ def write(conn: Connection, parsed: Parsed, ctx: Context) -> Outcome:
     })
     before = existing_ids(p["code"], ctx.ids("proposals"))
     out = upsert(conn, _prop, records(rows), before)
-    pid = p["code"].map(key_ids(conn, _prop, "code"))
+    codes = p["code"].tolist()
+    pid = p["code"].map(dict(conn.execute(_only(select(_prop.c.code, _prop.c.id), _prop.c.code, codes)).all()))
     team, topics, budget = parsed.team, parsed.challenges, parsed.budget
     first = topics.groupby("row").cumcount() == 0
     children = (
@@ -118,7 +129,8 @@ def _status_changes(conn: Connection, p: pd.DataFrame, pid: pd.Series, before: l
     recorded: set[tuple] = set()
     updated = {i for i in before if i is not None}
     if updated:
-        q = select(_history.c.proposal_id, _history.c.status, _history.c.changed_at)
+        q = _only(select(_history.c.proposal_id, _history.c.status, _history.c.changed_at), _history.c.proposal_id,
+                  updated)
         for proposal_id, status, at in conn.execute(q.order_by(_history.c.changed_at, _history.c.id)):
             if proposal_id in updated:
                 latest[proposal_id] = value(status)
@@ -139,26 +151,36 @@ def _status_changes(conn: Connection, p: pd.DataFrame, pid: pd.Series, before: l
     return out
 
 
-def export(conn: Connection) -> pd.DataFrame:
+def export(conn: Connection, only: Collection[str] | None = None) -> pd.DataFrame:
+    """Every proposal, or with `only` just those codes (the record form reads one this way)."""
+    chosen = None if only is None else select(_prop.c.id).where(_prop.c.code.in_(list(only)))
+
+    def of_chosen(q, column):
+        return q if chosen is None else q.where(column.in_(chosen))
+
     team: dict[int, list[str]] = defaultdict(list)
     q = select(_team.c.proposal_id, Institution.code).join(Institution, Institution.id == _team.c.institution_id)
+    q = of_chosen(q, _team.c.proposal_id)
     for pid, code in conn.execute(q.order_by(_team.c.proposal_id, Institution.code)):
         team[pid].append(code)
     topics: dict[int, list[str]] = defaultdict(list)
     q = select(_topics.c.proposal_id, Challenge.code).join(Challenge, Challenge.id == _topics.c.challenge_id)
+    q = of_chosen(q, _topics.c.proposal_id)
     for pid, code in conn.execute(q.order_by(_topics.c.proposal_id, _topics.c.is_primary.desc(), Challenge.code)):
         topics[pid].append(code)
     budget: dict[int, list] = defaultdict(list)
-    for pid, fy, amount in conn.execute(select(_budget).order_by(_budget.c.proposal_id, _budget.c.fiscal_year)):
+    q = of_chosen(select(_budget), _budget.c.proposal_id)
+    for pid, fy, amount in conn.execute(q.order_by(_budget.c.proposal_id, _budget.c.fiscal_year)):
         budget[pid].append((fy, amount))
     last: dict[int, tuple] = {}
-    q = select(_history.c.proposal_id, _history.c.changed_at, _history.c.changed_by)
+    q = of_chosen(select(_history.c.proposal_id, _history.c.changed_at, _history.c.changed_by), _history.c.proposal_id)
     for pid, at, by in conn.execute(q.order_by(_history.c.changed_at, _history.c.id)):
         last[pid] = (at, by)
     t = _prop
     q = (select(t, Call.number, Institution.code.label("lead_code"))
          .join(Call, Call.id == t.c.call_id).join(Institution, Institution.id == t.c.lead_institution_id)
          .order_by(t.c.code))
+    q = of_chosen(q, t.c.id)
     out = []
     for r in conn.execute(q):
         at, by = last.get(r.id, (None, ""))
