@@ -8,6 +8,7 @@ remembered on `undo_stack`, whose undo and redo write through the same writer.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QObject, QSettings, Signal
@@ -25,11 +26,15 @@ OnFailed = Callable[[str], None]
 class Desk(QObject):
     # `genesis --safe-mode`: only the built-in compute backend is loaded.
     safe_mode: bool = False
+    closed = False  # shut down: its threads have ended
+    # Every Desk alive, so that tests can fail one that is left open with its threads running.
+    instances: "weakref.WeakSet[Desk]" = weakref.WeakSet()
     data_changed = Signal(object)  # frozenset of table names written
     idle = Signal()  # no load is pending any more
 
     def __init__(self, store: Store, parent: QObject | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
+        Desk.instances.add(self)
         self.store = store
         self.settings = settings if settings is not None else QSettings()
         self.loader = Loader(self)
@@ -71,6 +76,7 @@ class Desk(QObject):
         # Writes queued before closing are still made; then the readers stop.
         self.writer.shutdown()
         self.loader.shutdown()
+        self.closed = True
 
     def _written(self, _ticket: int, result: object) -> None:
         tables = getattr(result, "tables", None)

@@ -18,7 +18,7 @@ def distinct_colours(image: QImage, step: int = 7) -> int:
     return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
 
 
-@pytest.mark.parametrize("view", ["challenges", "proposals"])
+@pytest.mark.parametrize("view", gui.SCREENSHOT_VIEWS)
 def test_render_screenshot_writes_a_real_png(qapp, portfolio_url, tmp_path, view):
     out = gui.render_screenshot(portfolio_url, view, tmp_path / "shots" / f"{view}.png", size=(1024, 640))
     assert out.exists() and out.stat().st_size > 5_000
@@ -29,8 +29,8 @@ def test_render_screenshot_writes_a_real_png(qapp, portfolio_url, tmp_path, view
 
 
 def test_render_screenshot_refuses_unknown_views(portfolio_url, tmp_path):
-    with pytest.raises(ValueError, match="unknown view 'partners'; known views: challenges, proposals"):
-        gui.render_screenshot(portfolio_url, "partners", tmp_path / "x.png")
+    with pytest.raises(ValueError, match="unknown view 'portfolios'; known views: overview, challenges, proposals"):
+        gui.render_screenshot(portfolio_url, "portfolios", tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
 
 

@@ -1,23 +1,8 @@
 """The Compute view runs real local risk jobs on the fixture portfolio, cancels one, and says why."""
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-
-import pytest
-
 from genesis_desktop.compute.jobs import JobState
 from genesis_desktop.compute.jobstore import JobStore
-from genesis_desktop.portfolio.schema import ExchangeRate
-
-
-@pytest.fixture
-def main_window(portfolio_store, request):
-    """The fixture portfolio has a JPY call: risk in USD needs a rate to convert it."""
-    with portfolio_store.session() as session:
-        session.add(ExchangeRate(base="USD", quote="JPY", on=date(2026, 1, 5), rate=Decimal("150"), source="test"))
-        session.commit()
-    return request.getfixturevalue("main_window")
 
 
 def job_states(page) -> dict[int, str]:
