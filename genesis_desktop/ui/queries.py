@@ -1,8 +1,9 @@
 """What each table view shows: one SQLAlchemy Core select per view, read with pandas, and its columns.
 
-Qt-free: these run in worker threads, and tests and the CLI can call them. Money stays exact: the
-requested total is summed in integer minor units and turned into text by money.format_grouped;
-only the sort key is a float of major units.
+Qt-free: these run in worker threads, and tests and the CLI can call them. Money stays exact: totals
+are summed in integer minor units and turned into text exactly (table_format.add_money, the text of
+money.format_grouped); only the sort key is a float of major units. The challenges and proposals
+views are here; the others are in table_views_*.py, and TABLE_VIEWS lists them all.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, String, func, select, type_coerce
 
-from genesis_desktop.portfolio.money import CURRENCY_DIGITS, format_grouped
 from genesis_desktop.portfolio.schema import (
     Call,
     Challenge,
@@ -26,38 +26,40 @@ from genesis_desktop.portfolio.schema import (
 )
 
 from .columns import ColumnSpec, TableData
+from .table_format import add_money
+from .table_reader import Reading, read_frame
+from .table_views_calls import CALL_COLUMNS, INSTITUTION_COLUMNS, calls_frame, institutions_frame
+from .table_views_partners import COMMITMENT_COLUMNS, PARTNER_COLUMNS, commitments_frame, partners_frame
+from .table_views_reviews import REVIEW_COLUMNS, REVIEWER_COLUMNS, reviewers_frame, reviews_frame
 
 CHALLENGE_COLUMNS = (
     ColumnSpec("code", "Code"),
     ColumnSpec("title", "Title", stretch=True),
-    ColumnSpec("area", "Area"),
-    ColumnSpec("lead", "Lead"),
-    ColumnSpec("status", "Status", "enum", order=tuple(s.value for s in ChallengeStatus)),
+    ColumnSpec("area", "Area", filter_by="choice"),
+    ColumnSpec("lead", "Lead", filter_by="choice"),
+    ColumnSpec("status", "Status", "enum", order=tuple(s.value for s in ChallengeStatus), filter_by="choice"),
     # Spelled out, because an illustrative stand-in must never pass for an official challenge.
-    ColumnSpec("standing", "Standing"),
-    ColumnSpec("proposals", "Proposals", "int", filterable=False),
+    ColumnSpec("standing", "Standing", filter_by="choice"),
+    ColumnSpec("proposals", "Proposals", "int", filterable=False, filter_by="range"),
 )
 
 PROPOSAL_COLUMNS = (
     ColumnSpec("code", "Code"),
     ColumnSpec("title", "Title", stretch=True),
-    ColumnSpec("call", "Call"),
-    ColumnSpec("phase", "Phase"),
+    ColumnSpec("call", "Call", filter_by="choice"),
+    ColumnSpec("phase", "Phase", filter_by="choice"),
     ColumnSpec("lead", "Lead"),
-    ColumnSpec("status", "Status", "enum", order=tuple(s.value for s in ProposalStatus)),
-    ColumnSpec("requested", "Requested", "float", text_key="requested_text", filterable=False),
-    ColumnSpec("currency", "Currency"),
-    ColumnSpec("gpu_hours", "GPU-hours", "int", filterable=False),
+    ColumnSpec("status", "Status", "enum", order=tuple(s.value for s in ProposalStatus), filter_by="choice"),
+    ColumnSpec("requested", "Requested", "money", text_key="requested_text", filterable=False,
+               filter_by="range", currency="currency"),
+    ColumnSpec("currency", "Currency", filter_by="choice"),
+    ColumnSpec("gpu_hours", "GPU-hours", "int", filterable=False, filter_by="range"),
 )
 
 
-def challenges_frame(engine: Engine) -> pd.DataFrame:
+def challenges_frame(engine: Engine, reading: Reading | None = None) -> pd.DataFrame:
     """One row per challenge: code, title, area, lead institution code, status, official, proposals."""
-    addressed = (
-        select(ProposalChallenge.challenge_id, func.count().label("n"))
-        .group_by(ProposalChallenge.challenge_id)
-        .subquery()
-    )
+    addressed = select(func.count()).where(ProposalChallenge.challenge_id == Challenge.id)
     stmt = (
         select(
             Challenge.code,
@@ -66,25 +68,28 @@ def challenges_frame(engine: Engine) -> pd.DataFrame:
             Institution.code.label("lead"),
             type_coerce(Challenge.status, String).label("status"),
             Challenge.official,
-            func.coalesce(addressed.c.n, 0).label("proposals"),
+            addressed.scalar_subquery().label("proposals"),
         )
         .outerjoin(Institution, Challenge.lead_institution_id == Institution.id)
-        .outerjoin(addressed, addressed.c.challenge_id == Challenge.id)
         .order_by(Challenge.code)
     )
-    with engine.connect() as conn:
-        frame = pd.read_sql(stmt, conn)
+    frame = read_frame(engine, stmt, reading)
     frame["standing"] = np.where(frame["official"].astype(bool), "Official", "Illustrative")
     frame["proposals"] = frame["proposals"].astype(np.int64)
     return frame
 
 
-def proposals_frame(engine: Engine) -> pd.DataFrame:
-    """One row per proposal, with its call, lead institution and requested total over all years."""
+def proposals_frame(engine: Engine, reading: Reading | None = None) -> pd.DataFrame:
+    """One row per proposal, with its call, lead institution and requested total over all years.
+
+    The total is a correlated subquery rather than a join to a grouped one: SQLite then streams rows
+    from the first one (a first page of 1,000 rows takes milliseconds, not the seconds a full
+    GROUP BY over every budget line takes before the first row).
+    """
     requested = (
-        select(ProposalBudget.proposal_id, func.sum(ProposalBudget.amount_minor).label("minor"))
-        .group_by(ProposalBudget.proposal_id)
-        .subquery()
+        select(func.coalesce(func.sum(ProposalBudget.amount_minor), 0))
+        .where(ProposalBudget.proposal_id == Proposal.id)
+        .scalar_subquery()
     )
     stmt = (
         select(
@@ -94,24 +99,17 @@ def proposals_frame(engine: Engine) -> pd.DataFrame:
             Proposal.phase,
             Institution.code.label("lead"),
             type_coerce(Proposal.status, String).label("status"),
-            func.coalesce(requested.c.minor, 0).label("requested_minor"),
+            requested.label("requested_minor"),
             Proposal.currency,
             Proposal.requested_gpu_hours.label("gpu_hours"),
         )
         .join(Call, Proposal.call_id == Call.id)
         .join(Institution, Proposal.lead_institution_id == Institution.id)
-        .outerjoin(requested, requested.c.proposal_id == Proposal.id)
         .order_by(Proposal.code)
     )
-    with engine.connect() as conn:
-        frame = pd.read_sql(stmt, conn)
-    minor = frame["requested_minor"].astype(np.int64)
-    digits = frame["currency"].map(CURRENCY_DIGITS).fillna(2).astype(np.int64)
-    frame["requested_minor"] = minor
-    frame["requested"] = minor.to_numpy() / np.power(10.0, digits.to_numpy())
-    frame["requested_text"] = [format_grouped(m, c) for m, c in zip(minor.tolist(), frame["currency"].tolist())]
+    frame = read_frame(engine, stmt, reading, count=select(func.count()).select_from(Proposal))
     frame["gpu_hours"] = frame["gpu_hours"].astype(np.int64)
-    return frame
+    return add_money(frame, ["requested"])
 
 
 @dataclass(frozen=True)
@@ -122,19 +120,38 @@ class TableViewSpec:
     title: str
     noun: str  # plural, lower case, for counts and messages: "12 proposals"
     icon: str  # name of an SVG in resources/icons
-    load: Callable[[Engine], pd.DataFrame]
+    load: Callable[..., pd.DataFrame]
     columns: tuple[ColumnSpec, ...]
     # The tables its rows are read from: a write to any of them reloads the view.
     tables: frozenset[str] = frozenset()
+    # `load(engine, reading)` honours a Reading (a first page, progress, Cancel); else `load(engine)`.
+    streams: bool = False
 
-    def build(self, engine: Engine) -> TableData:
+    def build(self, engine: Engine, reading: Reading | None = None) -> TableData:
         """Read and prepare the table; runs in a worker thread."""
-        return TableData.from_frame(self.load(engine), self.columns).prepare()
+        frame = self.load(engine, reading) if self.streams else self.load(engine)
+        return TableData.from_frame(frame, self.columns).prepare()
+
+
+def _view(key: str, title: str, icon: str, load, columns, tables: set[str], noun: str | None = None) -> TableViewSpec:
+    return TableViewSpec(key, title, noun or title.lower(), icon, load, columns, frozenset(tables), streams=True)
 
 
 TABLE_VIEWS = (
-    TableViewSpec("challenges", "Challenges", "challenges", "challenges", challenges_frame, CHALLENGE_COLUMNS,
-                  frozenset({"challenge", "institution", "proposal_challenge"})),
-    TableViewSpec("proposals", "Proposals", "proposals", "proposals", proposals_frame, PROPOSAL_COLUMNS,
-                  frozenset({"proposal", "call", "institution", "proposal_budget"})),
+    _view("challenges", "Challenges", "challenges", challenges_frame, CHALLENGE_COLUMNS,
+          {"challenge", "institution", "proposal_challenge"}),
+    _view("proposals", "Proposals", "proposals", proposals_frame, PROPOSAL_COLUMNS,
+          {"proposal", "call", "institution", "proposal_budget"}),
+    _view("calls", "Calls", "calls", calls_frame, CALL_COLUMNS,
+          {"call", "call_phase", "proposal", "proposal_budget"}),
+    _view("institutions", "Institutions", "institutions", institutions_frame, INSTITUTION_COLUMNS,
+          {"institution", "proposal", "proposal_institution"}),
+    _view("partners", "Partners", "partners", partners_frame, PARTNER_COLUMNS,
+          {"partner", "commitment", "commitment_year"}),
+    _view("commitments", "Commitments", "partners", commitments_frame, COMMITMENT_COLUMNS,
+          {"commitment", "commitment_year", "partner"}),
+    _view("reviewers", "Reviewers", "reviews", reviewers_frame, REVIEWER_COLUMNS,
+          {"reviewer", "review", "institution"}),
+    _view("reviews", "Reviews", "reviews", reviews_frame, REVIEW_COLUMNS,
+          {"review", "proposal", "reviewer"}),
 )

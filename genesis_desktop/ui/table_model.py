@@ -2,15 +2,19 @@
 
 `data()` is called for every visible cell on every paint, so it does one list lookup through the
 permutation and compares roles against module-level constants: the `Qt.DisplayRole` shortcut costs
-about 10 us per access in PySide6, a module constant well under 0.1 us. Sorting and filtering are
-numpy operations on a `TableData` (see columns.py) and then one layout change.
+about 10 us per access in PySide6, a module constant well under 0.1 us. What is visible, and in which
+order, is a `View` (table_query.py) computed from a `TableQuery`: here on the GUI thread for small
+tables, or in a worker when the page installs a deferral for large ones (`set_deferral`).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
 from .columns import ColumnSpec, TableData
+from .table_query import Filter, TableQuery, View, compute_view
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -27,21 +31,25 @@ _ALIGN = {
     "center": Qt.AlignmentFlag.AlignCenter,
 }
 
+# (table, query, current view) -> True if the caller computes the view elsewhere and will hand it
+# to `apply_view`; False to have it computed here and now.
+Deferral = Callable[[TableData, TableQuery, View], bool]
+
 
 class ArrayTableModel(QAbstractTableModel):
-    """Rows of a `TableData`, in the order of a permutation, optionally narrowed by a text filter."""
+    """Rows of a `TableData`, in the order and under the filters of a `TableQuery`."""
+
+    # The visible rows changed (a new table, filter or order has been applied).
+    view_applied = Signal()
 
     def __init__(self, columns: tuple[ColumnSpec, ...] | list[ColumnSpec], parent=None) -> None:
         super().__init__(parent)
-        self._table = TableData.empty(columns)
         self._columns = tuple(columns)
         self._titles = [c.title for c in self._columns]
         self._align = [_ALIGN[c.align] for c in self._columns]
-        self._sort_column = -1
-        self._sort_order = ASCENDING
-        self._filter = ""
-        self._order = np.arange(0)  # every source row, in sort order
-        self._rows: list[int] = []  # the visible source rows, in display order
+        self._query = TableQuery()
+        self._defer: Deferral | None = None
+        self._install(compute_view(TableData.empty(columns), self._query))
 
     # Contents -------------------------------------------------------------------------------
 
@@ -49,15 +57,35 @@ class ArrayTableModel(QAbstractTableModel):
     def table(self) -> TableData:
         return self._table
 
-    def set_table(self, table: TableData) -> None:
-        """Show new contents, keeping the current sort column and filter."""
+    @property
+    def query(self) -> TableQuery:
+        """The latest query asked for (its view may still be computing)."""
+        return self._query
+
+    @property
+    def view(self) -> View:
+        """The view shown now."""
+        return self._view
+
+    @property
+    def up_to_date(self) -> bool:
+        return self._view.query == self._query
+
+    def set_table(self, table: TableData, view: View | None = None) -> None:
+        """Show new contents, keeping the current query; `view` is one already computed for `table`."""
         if tuple(c.key for c in table.columns) != tuple(c.key for c in self._columns):
             raise ValueError("the new table's columns differ from this model's columns")
+        if view is None or view.table is not table:
+            view = compute_view(table, self._query)
         self.beginResetModel()
-        self._table = table
-        self._order = self._sorted()
-        self._rows = self._visible(self._order)
+        self._install(view)
         self.endResetModel()
+        self.view_applied.emit()
+        if not self.up_to_date:
+            self.request(self._query)
+
+    def set_deferral(self, defer: Deferral | None) -> None:
+        self._defer = defer
 
     @property
     def total_rows(self) -> int:
@@ -71,11 +99,10 @@ class ArrayTableModel(QAbstractTableModel):
 
     def raw_column(self, key: str) -> list:
         """The column's values in display order (what a test or an export reads)."""
-        return self._table.values[self.column_of(key)][np.asarray(self._rows, dtype=np.int64)].tolist()
+        return self._table.values[self.column_of(key)][self._view.rows].tolist()
 
     def text_column(self, key: str) -> list[str]:
-        text = self._table.text[self.column_of(key)]
-        return [text[r] for r in self._rows]
+        return self._table.text[self.column_of(key)][self._rows].tolist()
 
     # Qt model interface -----------------------------------------------------------------------
 
@@ -87,11 +114,11 @@ class ArrayTableModel(QAbstractTableModel):
 
     def data(self, index, role=DISPLAY):
         if role == DISPLAY:
-            return self._table.text[index.column()][self._rows[index.row()]]
+            return self._text[index.column()][self._rows[index.row()]]
         if role == ALIGNMENT:
             return self._align[index.column()]
         if role == TOOLTIP:
-            text = self._table.text[index.column()][self._rows[index.row()]]
+            text = self._text[index.column()][self._rows[index.row()]]
             return text if len(text) > 40 else None
         if role == RAW:
             value = self._table.values[index.column()][self._rows[index.row()]]
@@ -104,6 +131,8 @@ class ArrayTableModel(QAbstractTableModel):
                 return self._titles[section]
             if role == ALIGNMENT:
                 return self._align[section]
+            if role == TOOLTIP:
+                return f"{self._titles[section]}: click to sort, right-click to choose columns"
             return None
         if role == DISPLAY:
             return section + 1
@@ -111,48 +140,61 @@ class ArrayTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order=ASCENDING) -> None:
         """Stable sort by one column; a column < 0 restores the order the rows were loaded in."""
-        self._sort_column, self._sort_order = column, order
-        self._relayout(self._sorted())
+        self.request(self._query.sorted_by(column, order == DESCENDING))
 
     # Filtering --------------------------------------------------------------------------------
 
     def set_filter(self, text: str) -> None:
         """Keep the rows whose text contains every word typed (any column marked filterable)."""
-        if text == self._filter:
-            return
-        # Rows come and go, so this is a reset rather than a layout change; the selection is dropped.
-        self.beginResetModel()
-        self._filter = text
-        self._rows = self._visible(self._order)
-        self.endResetModel()
+        if text != self._query.text:
+            self.request(self._query.with_text(text))
+
+    def set_filters(self, filters: tuple[Filter, ...] | list[Filter]) -> None:
+        """Keep the rows that pass every typed filter (and the typed words)."""
+        if tuple(filters) != self._query.filters:
+            self.request(self._query.with_filters(filters))
 
     # ------------------------------------------------------------------------------------------
 
-    def _sorted(self) -> np.ndarray:
-        n = self._table.row_count
-        if self._sort_column < 0 or self._sort_column >= len(self._columns):
-            return np.arange(n)
-        return self._table.order(self._sort_column, descending=self._sort_order == DESCENDING)
+    def request(self, query: TableQuery) -> None:
+        """Show `query`: now, or when the deferral hands its view to `apply_view`."""
+        self._query = query
+        if self._defer is not None and self._defer(self._table, query, self._view):
+            return
+        self.apply_view(compute_view(self._table, query, self._view))
 
-    def _visible(self, order: np.ndarray) -> list[int]:
-        if self._filter.strip():
-            order = order[self._table.matches(self._filter)[order]]
-        return order.tolist()
+    def apply_view(self, view: View) -> bool:
+        """Show a computed view; False (and nothing changes) if it is of a table no longer shown."""
+        if view.table is not self._table:
+            return False
+        if view.query.selection == self._view.query.selection and self.persistentIndexList():
+            self._relayout(view)  # the same rows in another order: selections move with them
+        else:
+            # A reset costs the view nothing per row; a layout change makes the row header revisit
+            # each of a million rows (20 ms), worth it only to carry a selection along.
+            # Where rows come and go the selection is dropped.
+            self.beginResetModel()
+            self._install(view)
+            self.endResetModel()
+        self.view_applied.emit()
+        return True
 
-    def _relayout(self, order: np.ndarray) -> None:
+    def _install(self, view: View) -> None:
+        self._view, self._table = view, view.table
+        self._rows, self._text = view.rows, view.table.text
+
+    def _relayout(self, view: View) -> None:
         """Apply a new order of the same rows, moving selections and the current cell with them."""
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
-        old_rows = [self._rows[p.row()] for p in persistent]
-        self._order = order
-        self._rows = self._visible(order)
+        old_rows = [int(self._rows[p.row()]) for p in persistent]
+        self._install(view)
         if persistent:
             where = np.full(self._table.row_count, -1, dtype=np.int64)
-            where[np.asarray(self._rows, dtype=np.int64)] = np.arange(len(self._rows))
+            where[view.rows] = np.arange(len(view.rows))
             moved = [
                 self.index(int(where[src]), p.column()) if where[src] >= 0 else QModelIndex()
                 for p, src in zip(persistent, old_rows)
             ]
             self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
-

@@ -252,3 +252,89 @@ def main_window(qtbot, portfolio_store):
     assert window.wait_until_loaded(20_000), f"views did not load: {window.errors}"
     yield window
     window.close()
+
+
+# Table views (tests/ui/test_table_*.py) ----------------------------------------------------------
+
+def add_partners_and_reviews(store) -> None:
+    """JP-MEXT pledges 2,000,000,000 JPY over FY2026-FY2027; DOE 30,000,000.15 USD over FY2026-FY2028
+    and 777 JPY in FY2029; ACME nothing. Ada reviews P-0001 (submitted) and P-0002 (draft), Grace
+    reviews P-0002 (submitted), Alan nothing."""
+    from datetime import datetime
+
+    from genesis_desktop.portfolio.schema import (
+        Commitment, CommitmentState, CommitmentYear, Partner, PartnerKind, Review, Reviewer, ReviewState,
+    )
+
+    with store.session() as s, s.begin():
+        mext = Partner(code="JP-MEXT", name="Ministry of Education (Japan)", kind=PartnerKind.AGENCY, country="JP",
+                       fiscal_calendar="JP")
+        doe = Partner(code="DOE", name="U.S. Department of Energy", kind=PartnerKind.AGENCY, country="US")
+        acme = Partner(code="ACME", name="Acme Quantum", kind=PartnerKind.COMPANY, country="US")
+        s.add_all([mext, doe, acme])
+        day = date(2026, 6, 4)
+        mext_q = Commitment(code="MEXT-Q", partner=mext, title="Quantum computing", currency="JPY",
+                            state=CommitmentState.OBLIGATED, pledged_on=day, obligated_on=day)
+        mext_q.years = [CommitmentYear(fiscal_year=2026, pledged_minor=1_000_000_000, obligated_minor=500_000_000,
+                                       disbursed_minor=100_000_000),
+                        CommitmentYear(fiscal_year=2027, pledged_minor=1_000_000_000)]
+        doe_f = Commitment(code="DOE-F", partner=doe, title="Fusion match", currency="USD", pledged_on=day)
+        doe_f.years = [CommitmentYear(fiscal_year=y, pledged_minor=1_000_000_005) for y in (2026, 2027, 2028)]
+        doe_j = Commitment(code="DOE-J", partner=doe, title="Yen side fund", currency="JPY", pledged_on=day)
+        doe_j.years = [CommitmentYear(fiscal_year=2029, pledged_minor=777)]
+        s.add_all([mext_q, doe_f, doe_j])
+        institutions = {i.code: i for i in s.query(Institution)}
+        proposals = {p.code: p for p in s.query(Proposal)}
+        ada = Reviewer(email="ada@mit.example.org", name="Ada Lovelace", institution=institutions["MIT"],
+                       expertise=["fusion", "control"])
+        grace = Reviewer(email="grace@anl.example.org", name="Grace Hopper", institution=institutions["ANL"],
+                         expertise=["grids"])
+        alan = Reviewer(email="alan@example.org", name="Alan Turing")
+        s.add_all([ada, grace, alan])
+        s.add_all([
+            Review(proposal=proposals["P-0001"], reviewer=ada, scores={"merit": 2, "relevance": 3},
+                   state=ReviewState.SUBMITTED, submitted_at=datetime(2026, 5, 2, 10, 30)),
+            Review(proposal=proposals["P-0002"], reviewer=ada, scores={"merit": 4}),
+            Review(proposal=proposals["P-0002"], reviewer=grace, scores={"merit": 1, "relevance": 2, "team": 3},
+                   state=ReviewState.SUBMITTED, submitted_at=datetime(2026, 5, 3, 9, 0)),
+        ])
+
+
+@pytest.fixture
+def table_settings(tmp_path):
+    """Settings of their own for the table tests (a file in the test's folder)."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def table_desk(qapp, portfolio_store, table_settings):
+    """A desk on the small portfolio plus `add_partners_and_reviews`, with `table_settings`."""
+    from genesis_desktop.ui.desk import Desk
+
+    add_partners_and_reviews(portfolio_store)
+    desk = Desk(portfolio_store, settings=table_settings)
+    yield desk
+    desk.shutdown()
+
+
+@pytest.fixture
+def open_table_page(qtbot):
+    """open_table_page(desk, key, spec=None): a shown TablePage for the view `key`, every row loaded."""
+    from genesis_desktop.ui.queries import TABLE_VIEWS
+    from genesis_desktop.ui.table_page import TablePage
+
+    specs = {spec.key: spec for spec in TABLE_VIEWS}
+
+    def open_page(desk, key: str, spec=None) -> TablePage:
+        page = TablePage(desk, spec or specs[key])
+        qtbot.addWidget(page)
+        page.resize(1100, 600)
+        page.show()
+        page.reload()
+        qtbot.waitUntil(lambda: page.is_loaded, timeout=20_000)
+        assert page.error is None, page.error
+        return page
+
+    return open_page
