@@ -265,10 +265,13 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
-        # Workers read through the store's engine: let them finish before the window and engine go,
-        # then let pages stop what those workers may have started.
+        pages = [page for section in self.sections for page in section.pages()]
+        # Pages first cancel their reads and exports, so the desk does not wait for them to finish;
+        # workers read through the store's engine, so they end before the window and engine go.
+        for page in pages:
+            page.shutdown()
         self.desk.shutdown()
-        for section in self.sections:
-            for page in section.pages():
-                page.shutdown()
+        # Once more: a worker that was already running may have started something (a job's runner).
+        for page in pages:
+            page.shutdown()
         super().closeEvent(event)

@@ -14,11 +14,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 from .table_reader import Progress
 
 POLL_MS = 100
+NOTICE_MS = 10_000  # how long the outcome of a finished task stays said
 
 
 class ActivityStrip(QWidget):
-    """Hidden while idle; otherwise 'Sorting…' with a busy bar, or 'Loading 40,000 of 1,000,000' with a
-    bar that fills, and Cancel where the work can be cancelled."""
+    """Hidden while idle; otherwise 'Loading proposals… 40,000 of 1,000,000' with a bar that fills (a
+    busy bar while the total is unknown), and Cancel where the work can be cancelled."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +40,8 @@ class ActivityStrip(QWidget):
         layout.addWidget(self.cancel_button)
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._poll)
+        self._notice_timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
+        self._notice_timer.timeout.connect(self.hide)
         self._progress: Progress | None = None
         self._text = ""
         self._on_cancel: Callable[[], None] | None = None
@@ -48,13 +51,13 @@ class ActivityStrip(QWidget):
     def active(self) -> bool:
         return not self.isHidden()
 
-    def busy(self, text: str) -> None:
-        """Work of unknown length that cannot be cancelled (a sort, a filter)."""
-        self.track(text, None)
-
     def track(self, text: str, progress: Progress | None, on_cancel: Callable[[], None] | None = None) -> None:
-        """Show `text` and the worker's progress; Cancel (shown only with `on_cancel`) calls it."""
+        """Show `text` and the worker's progress (None: a busy bar); Cancel (shown only with
+        `on_cancel`) calls it."""
         self._text, self._progress, self._on_cancel = text, progress, on_cancel
+        self._notice_timer.stop()
+        self.label.setToolTip("")
+        self.bar.show()
         self.cancel_button.setVisible(on_cancel is not None)
         self.cancel_button.setEnabled(True)
         self._poll()
@@ -64,8 +67,19 @@ class ActivityStrip(QWidget):
 
     def finish(self) -> None:
         self._timer.stop()
+        self._notice_timer.stop()
         self._progress = self._on_cancel = None
         self.hide()
+
+    def say(self, text: str, tooltip: str = "") -> None:
+        """Show how the work ended, without bar or button, for NOTICE_MS."""
+        self.finish()
+        self.bar.hide()
+        self.cancel_button.hide()
+        self.label.setText(text)
+        self.label.setToolTip(tooltip)
+        self.show()
+        self._notice_timer.start()
 
     def _poll(self) -> None:
         progress = self._progress

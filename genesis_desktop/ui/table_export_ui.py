@@ -8,8 +8,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton
 
 from .resources import icon
@@ -17,7 +17,6 @@ from .table_activity import ActivityStrip
 from .table_export import FORMATS, export_rows
 from .table_reader import Cancelled, Progress
 
-NOTICE_MS = 10_000
 _FILTERS = {".csv": "CSV file (*.csv)", ".xlsx": "Excel workbook (*.xlsx)"}
 
 
@@ -48,20 +47,19 @@ class ExportControl(QObject):
         self.page = page
         self.button = QPushButton(_export_icon(), "Export…", page, objectName="exportButton")
         self.button.setAccessibleName(f"Export visible {page.noun}")
+        # Ctrl+E is the main window's File > Export visible rows, which calls the page's export_rows().
         self.button.setToolTip(f"Save the {page.noun} shown, as filtered and sorted, with the shown columns, "
-                               "to CSV or Excel (Ctrl+Shift+E)")
+                               "to CSV or Excel (Ctrl+E)")
         self.button.clicked.connect(self.choose_file)
-        self.action = QAction(f"Export visible {page.noun}…", page, shortcut=QKeySequence("Ctrl+Shift+E"))
-        self.action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.action.triggered.connect(self.choose_file)
-        page.addAction(self.action)
         self.activity = ActivityStrip(page)
-        self.notice = QLabel(objectName="exportNotice")
-        self.activity.layout().addWidget(self.notice)
-        self._notice_timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
-        self._notice_timer.timeout.connect(self.activity.hide)
+        self.activity.setObjectName("exportActivity")
         self.running = False
         self._progress: Progress | None = None
+
+    @property
+    def notice(self) -> QLabel:
+        """The line that says how the last export ended."""
+        return self.activity.label
 
     def cancel(self) -> None:
         """Stop a running export; its file is not written."""
@@ -89,8 +87,6 @@ class ExportControl(QObject):
         progress = self._progress = Progress(total=len(rows))
         self.running = True
         self.button.setEnabled(False)
-        self.notice.clear()
-        self._notice_timer.stop()
         self.activity.track(f"Exporting {page.noun}…", progress, on_cancel=progress.cancel)
         page.desk.load(f"{page.key}:export", lambda: _run(path, table, rows, keys, progress),
                        lambda outcome: self._done(path, outcome), lambda message: self._done(path, ("failed", message)))
@@ -99,7 +95,6 @@ class ExportControl(QObject):
         state, detail = outcome
         self.running = False
         self.button.setEnabled(True)
-        self.activity.finish()
         name = Path(path).name
         if state == "done":
             text = f"Exported {detail:,} {self.page.noun} to {name}"
@@ -107,13 +102,7 @@ class ExportControl(QObject):
             text = f"Export cancelled; {name} was not written"
         else:
             text = f"Could not export: {detail}"
-        self.notice.setText(text)
-        self.notice.setToolTip(path)
-        self.activity.bar.hide()
-        self.activity.cancel_button.hide()
-        self.activity.label.clear()
-        self.activity.show()
-        self._notice_timer.start()
+        self.activity.say(text, path)
         if state == "done":
             self.finished.emit(path, int(detail))
         else:

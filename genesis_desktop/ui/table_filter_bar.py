@@ -8,7 +8,7 @@ that loaded the table (`set_choices`).
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from .chart_legend import FlowLayout  # the Overview's legend wraps the same way
 from .columns import ColumnSpec
@@ -63,7 +63,6 @@ class FilterBar(QWidget):
         row.addWidget(self.summary)
         row.addWidget(self.clear_button)
         layout.addWidget(end)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def controls(self) -> list[QWidget]:
         """Every input of the bar, left to right (the page puts them in its Tab order)."""

@@ -128,6 +128,8 @@ class TablePage(Page):
     def reload(self) -> None:
         """Read the table again. When nothing is shown yet, a first page is read and shown first, and
         the full read starts after it: side by side they would slow each other down."""
+        if self._loading is not None:
+            self._loading.cancel()  # the read in flight is superseded: stop it rather than finish it
         self._load_serial += 1
         serial, spec, engine, query = self._load_serial, self.spec, self.desk.engine, self.model.query
         progress = self._loading = Progress()
@@ -259,6 +261,14 @@ class TablePage(Page):
         with QSignalBlocker(self.filter_edit):
             self.filter_edit.setText(text)
         self._apply_filter()
+
+    def export_rows(self) -> None:
+        """Ask for a file and export the rows shown (File > Export visible rows… calls this)."""
+        self.exporter.choose_file()
+
+    def choose_columns(self) -> None:
+        """Open the column menu under the Columns… button (for a menu or shortcut of the window)."""
+        self.columns.button.showMenu()
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -21,12 +21,7 @@ from sqlalchemy import Engine, Select, func, select
 CHUNK_ROWS = 10_000
 
 
-_pauses = 0
-_pauses_lock = threading.Lock()
-
-
-@contextmanager
-def collector_paused():
+class _CollectorPause:
     """No automatic cyclic garbage collection while bulk rows are read (process-wide, nestable).
 
     Every chunk's row tuples live just long enough to reach the oldest generation, so a read of a
@@ -34,37 +29,43 @@ def collector_paused():
     about 90 ms on two cores: the GUI thread froze that long each time. Reference counting still
     frees every row at once; only the search for cycles waits until the read is over.
     """
-    global _pauses
-    with _pauses_lock:
-        _pauses += 1
-        if _pauses == 1:
-            was_enabled = gc.isenabled()
-            gc.disable()
-            collector_paused.was_enabled = was_enabled
-    try:
-        yield
-    finally:
-        with _pauses_lock:
-            _pauses -= 1
-            if _pauses == 0 and collector_paused.was_enabled:
-                _settle()
-                gc.enable()
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = True
+
+    @contextmanager
+    def __call__(self):
+        with self._lock:
+            self._depth += 1
+            if self._depth == 1:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._was_enabled:
+                    self._settle()
+                    gc.enable()
+
+    @staticmethod
+    def _settle() -> None:
+        """Collect the young garbage, then freeze what lives (the frames just read, and all older).
+
+        Without this, the first allocations after the read set off a full collection of the whole
+        heap (about 100 ms holding the GIL on two cores: a freeze of the GUI). Frozen objects are
+        never scanned again, which suits long-lived modules, widgets and tables; the price is that a
+        reference cycle already old and unreachable at this moment is never freed (reference counting
+        still frees everything that is not in a cycle).
+        """
+        gc.collect(1)
+        gc.freeze()
 
 
-def _settle() -> None:
-    """Collect the young garbage, then freeze what lives: the rows just read, and everything older.
-
-    Without this, the first allocations after the read set off a full collection of the whole heap
-    (about 100 ms holding the GIL on two cores: a freeze of the GUI). Frozen objects are never
-    scanned again, which is what long-lived tables and modules want; the price is that a reference
-    cycle already old and unreachable at this moment is never freed (reference counting still frees
-    everything that is not in a cycle).
-    """
-    gc.collect(1)
-    gc.freeze()
-
-
-collector_paused.was_enabled = True
+collector_paused = _CollectorPause()
 
 
 class Cancelled(Exception):

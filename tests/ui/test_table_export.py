@@ -132,3 +132,19 @@ def test_xlsx_keeps_money_exact_as_numbers_and_long_amounts_as_text(tmp_path):
     back = pd.read_excel(tmp_path / "m.xlsx", dtype=object)
     # 15 significant digits is the most a number keeps exactly: more stay text.
     assert back["Amount"].tolist() == ["12345678901234.56", 1234567890123.45, 0.1]
+
+
+def test_a_second_export_shows_its_progress_again_and_cancel_says_nothing_was_written(qtbot, table_desk,
+                                                                                      open_table_page, tmp_path):
+    page = open_table_page(table_desk, "institutions")
+    with qtbot.waitSignal(page.exporter.finished, timeout=20_000):
+        page.exporter.export_to(tmp_path / "one.csv")
+    assert not page.exporter.activity.bar.isVisibleTo(page)  # the outcome alone is said
+    page.exporter.export_to(tmp_path / "two.xlsx")
+    assert page.exporter.activity.bar.isVisibleTo(page) and page.exporter.activity.cancel_button.isVisibleTo(page)
+    page.exporter.activity.cancel_button.click()
+    qtbot.waitUntil(lambda: not page.exporter.running, timeout=20_000)
+    text = page.exporter.notice.text()
+    # Three rows are written before Cancel is seen, or not: either way the outcome is said.
+    assert text.startswith("Exported 3 institutions") or text == "Export cancelled; two.xlsx was not written"
+    assert not list(tmp_path.glob(".*partial"))

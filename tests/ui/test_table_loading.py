@@ -162,3 +162,16 @@ def test_a_view_of_a_replaced_table_is_not_applied(qapp):
     model.set_table(new)
     assert model.apply_view(stale) is False
     assert model.raw_column("n") == list(range(50))
+
+
+def test_a_bulk_read_pauses_the_garbage_collector_and_gives_it_back():
+    import gc
+
+    from genesis_desktop.ui.table_reader import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():  # two reads at once: the collector comes back after both
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
