@@ -126,8 +126,8 @@ def bench_page(db: Path, repeat: int) -> None:
 
     make_application(["bench"], platform="offscreen")
     store = open_store(f"sqlite:///{db}")
-    settings_dir = tempfile.mkdtemp(prefix="genesis-bench-settings-")
-    desk = Desk(store, settings=QSettings(f"{settings_dir}/s.ini", QSettings.Format.IniFormat))
+    settings_dir = tempfile.TemporaryDirectory(prefix="genesis-bench-settings-")  # no remembered layout
+    desk = Desk(store, settings=QSettings(f"{settings_dir.name}/s.ini", QSettings.Format.IniFormat))
     spec = next(s for s in TABLE_VIEWS if s.key == "proposals")
     page = TablePage(desk, spec)
     page.resize(1280, 800)
@@ -194,6 +194,7 @@ def bench_page(db: Path, repeat: int) -> None:
     page.close()
     desk.shutdown()
     store.close()
+    settings_dir.cleanup()
 
 
 FIRST_PAINT = r"""
