@@ -41,15 +41,14 @@ def describe(states: list[BackendState]) -> tuple[str, str]:
 
 
 class BackendStatusLabel(QLabel):
-    def __init__(self, desk: Desk, safe_mode: bool = False, parent=None) -> None:
+    def __init__(self, desk: Desk, parent=None) -> None:
         super().__init__("Compute: checking backends…", parent, objectName="backendStatus")
         self.desk = desk
-        self.safe_mode = safe_mode
         self.states: list[BackendState] | None = None
         self.setAccessibleName("Compute backends")
 
     def refresh(self) -> None:
-        safe_mode = self.safe_mode
+        safe_mode = self.desk.safe_mode
         self.desk.load("backend-status", lambda: probe_backends(safe_mode), self._show, self._failed)
 
     def _show(self, states: list[BackendState]) -> None:

@@ -24,18 +24,18 @@ OnFailed = Callable[[str], None]
 
 
 class Desk(QObject):
-    # `genesis --safe-mode`: only the built-in compute backend is loaded.
-    safe_mode: bool = False
     closed = False  # shut down: its threads have ended
     # Every Desk alive, so that tests can fail one that is left open with its threads running.
     instances: "weakref.WeakSet[Desk]" = weakref.WeakSet()
     data_changed = Signal(object)  # frozenset of table names written
     idle = Signal()  # no load is pending any more
 
-    def __init__(self, store: Store, parent: QObject | None = None, settings: QSettings | None = None) -> None:
+    def __init__(self, store: Store, parent: QObject | None = None, settings: QSettings | None = None,
+                 safe_mode: bool = False) -> None:
         super().__init__(parent)
         Desk.instances.add(self)
         self.store = store
+        self.safe_mode = safe_mode
         self.settings = settings if settings is not None else QSettings()
         self.loader = Loader(self)
         self._callbacks: dict[str, tuple[OnLoaded, OnFailed]] = {}

@@ -54,8 +54,8 @@ class MainWindow(QMainWindow):
                  safe_mode: bool = False, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.desk = Desk(store, self, settings)
-        self.desk.safe_mode = safe_mode
+        # safe_mode: `genesis --safe-mode`, only the built-in compute backend is loaded.
+        self.desk = Desk(store, self, settings, safe_mode)
         self.desk.idle.connect(self._on_idle)
         self.sections: list[Page] = sections(self.desk)
         self.setWindowTitle(f"{APP_TITLE} — {database_label(store.url)}")
@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel()
         self.statusBar().addWidget(self.database_label, 1)
         self.statusBar().addPermanentWidget(self.counts_label)
-        self.backend_status = BackendStatusLabel(self.desk, safe_mode)
+        self.backend_status = BackendStatusLabel(self.desk)
         self.statusBar().addPermanentWidget(self.backend_status)
         self.backend_status.refresh()
 
@@ -208,9 +208,10 @@ class MainWindow(QMainWindow):
         stack = self.desk.undo_stack
         self.actions_by_name["undo"].setEnabled(stack.canUndo())
         self.actions_by_name["redo"].setEnabled(stack.canRedo())
-        self.actions_by_name["undo"].setToolTip(f"Undo {stack.undoText()} (Ctrl+Z)" if stack.canUndo() else "Undo (Ctrl+Z)")
-        self.actions_by_name["redo"].setToolTip(
-            f"Redo {stack.redoText()} (Ctrl+Shift+Z)" if stack.canRedo() else "Redo (Ctrl+Shift+Z)")
+        # The tooltip names what would be undone or redone: "Undo Edit challenge GC-02 (Ctrl+Z)".
+        for name, text, keys in (("undo", stack.undoText() if stack.canUndo() else "", "Ctrl+Z"),
+                                 ("redo", stack.redoText() if stack.canRedo() else "", "Ctrl+Shift+Z")):
+            self.actions_by_name[name].setToolTip(" ".join(filter(None, (name.capitalize(), text, f"({keys})"))))
 
     @Slot(bool)
     def _undo_state_changed(self, _can: bool) -> None:

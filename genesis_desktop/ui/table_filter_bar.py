@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from .chart_legend import FlowLayout  # the Overview's legend wraps the same way
+from .flow_layout import FlowLayout
 from .columns import ColumnSpec
 from .table_query import ChoiceFilter, Filter, RangeFilter, YearFilter, parse_bound
 
