@@ -18,9 +18,10 @@ from . import telemetry
 from .errors import PermanentError, TransientError
 from .jobs import JobSpec, JobState, Resources
 from .jobstore import JobRecord, JobStore, UnknownJob
-from .kernel import Estimate, Kernel, Partial, SpecError, block_rng
+from .kernel import Estimate, Kernel, Partial, SpecError, Stopped, block_rng, checkpoint, stop_when
 from .kernels import kernel
 from .manifest import Manifest
+from .remote import BlockIngest, Defect, same_partial
 from .telemetry import Event, Kind, NewEvent
 
 API_VERSION = 1  # a plugin whose manifest declares another api_version is listed unavailable, never loaded
@@ -29,6 +30,7 @@ __all__ = [
     "API_VERSION", "Backend", "Probe", "Manifest", "JobSpec", "JobState", "Resources", "JobStore", "JobRecord",
     "Event", "Kind", "NewEvent", "telemetry", "SpecError", "PermanentError", "TransientError", "UnknownJob",
     "Kernel", "Partial", "Estimate", "block_rng", "kernel", "check_spec",
+    "BlockIngest", "Defect", "same_partial", "Stopped", "checkpoint", "stop_when",
 ]
 
 

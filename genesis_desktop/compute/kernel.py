@@ -7,14 +7,42 @@ result is bit-identical whatever the number of workers, the block order or the b
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from .errors import PermanentError
 
 Partial = dict[str, np.ndarray]  # one block's sufficient statistics: named numpy arrays only
+
+
+class Stopped(Exception):
+    """Raised by `checkpoint()` inside a block when whoever runs it asked it to stop (a cancel)."""
+
+
+_stop_checks = threading.local()
+
+
+@contextmanager
+def stop_when(should_stop: Callable[[], bool]) -> Iterator[None]:
+    """Run blocks in this thread under `should_stop`: their `checkpoint()` calls raise Stopped once it
+    answers True. How a Dask task or a cluster worker stops a running block, not only queued ones."""
+    previous = getattr(_stop_checks, "check", None)
+    _stop_checks.check = should_stop
+    try:
+        yield
+    finally:
+        _stop_checks.check = previous
+
+
+def checkpoint() -> None:
+    """A kernel calls this between chunks of a long block: cheap, and a no-op unless run under stop_when."""
+    check = getattr(_stop_checks, "check", None)
+    if check is not None and check():
+        raise Stopped("stopped on request")
 
 
 class SpecError(PermanentError, ValueError):

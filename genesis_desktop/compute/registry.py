@@ -19,6 +19,7 @@ from .api import API_VERSION, Backend, Probe
 from .errors import BackendUnavailable
 from .jobstore import JobStore
 from .manifest import Manifest, read_manifest
+from .settings import backend_settings
 
 GROUP = "genesis_desktop.backends"
 BUILTIN = "local"
@@ -67,9 +68,17 @@ def find(name: str, *, safe_mode: bool = False) -> BackendEntry:
 
 
 def load(entry: BackendEntry, store: JobStore | None, options: Mapping[str, Any] | None = None) -> Backend:
-    """Import the backend's code and make one; BackendUnavailable with the reason if that fails."""
+    """Import the backend's code and make one with `options`, or else its settings (settings.py);
+    BackendUnavailable with the reason if that fails."""
     if entry.problem:
         raise BackendUnavailable(f"backend {entry.name}: {entry.problem}")
+    if options is None:
+        try:
+            options = backend_settings(entry.name)
+        except BackendUnavailable:
+            if entry.name != BUILTIN:
+                raise
+            options = {}  # the fallback must work even when the settings file does not
     module, _, attribute = entry.manifest.backend.partition(":")
     try:
         cls = getattr(importlib.import_module(module), attribute)
@@ -127,23 +136,29 @@ def availability(entries: Sequence[BackendEntry], timeout: float) -> list[Probe]
 
 
 def select(name: str, store: JobStore, *, safe_mode: bool = False, timeout: float = 5.0,
-           options: Mapping[str, Any] | None = None) -> tuple[Backend, str | None]:
-    """The backend asked for, or the local one with the reason it was not usable (the fallback rule)."""
+           options: Mapping[str, Any] | None = None, tries: int = 3, backoff_s: float = 0.5
+           ) -> tuple[Backend, str | None]:
+    """The backend asked for, or the local one with the reason it was not usable (the fallback rule).
+    A probe that fails is asked again `tries` times in all, waiting backoff_s, then twice that, ..."""
     try:
         backend = load(find(name, safe_mode=safe_mode), store, options)
     except BackendUnavailable as err:
-        return _builtin(store, options), str(err)
+        return _builtin(store), str(err)
     if name == BUILTIN:
         return backend, None
-    answer = probe(backend, timeout)
-    if answer.reachable:
-        return backend, None
+    for attempt in range(tries):
+        if attempt:
+            time.sleep(backoff_s * 2 ** (attempt - 1))
+        answer = probe(backend, timeout)
+        if answer.reachable:
+            return backend, None
     backend.close()
-    return _builtin(store, options), f"backend {name}: not reachable: {answer.reason}"
+    tried = f" ({tries} tries)" if tries > 1 else ""
+    return _builtin(store), f"backend {name}: not reachable{tried}: {answer.reason}"
 
 
-def _builtin(store: JobStore, options: Mapping[str, Any] | None) -> Backend:
-    return load(find(BUILTIN), store, options)
+def _builtin(store: JobStore) -> Backend:
+    return load(find(BUILTIN), store)
 
 
 def _entry(name: str, dist: str, reference: str, dist_version: str) -> BackendEntry:

@@ -9,7 +9,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import registry
 from .api import Backend
-from .errors import BackendUnavailable, PermanentError
+from . import telemetry
+from .errors import BackendUnavailable, PermanentError, TransientError
 from .jobs import JobSpec, JobState, Resources
 from .jobstore import JobRecord, JobStore
 from .kernel import SpecError
@@ -35,9 +36,15 @@ class Submitted:
 
 
 def submit(store: JobStore, spec: JobSpec, *, backend: str = registry.BUILTIN, safe_mode: bool = False,
-           options: Mapping[str, Any] | None = None) -> Submitted:
-    """Start a job. A refused spec (SpecError) leaves no record behind; a failed submit leaves a FAILED one."""
-    chosen, reason = registry.select(backend, store, safe_mode=safe_mode, options=options)
+           options: Mapping[str, Any] | None = None, tries: int = 3, backoff_s: float = 0.5) -> Submitted:
+    """Start a job. A refused spec (SpecError) leaves no record behind; a failed submit leaves a FAILED one.
+
+    The fallback rule: a backend that cannot be loaded or reached, or that refuses the submit for a
+    transient reason `tries` times (with growing pauses), hands the job to the local backend, and the
+    record says why. A permanent refusal is never retried and never falls back.
+    """
+    chosen, reason = registry.select(backend, store, safe_mode=safe_mode, options=options, tries=tries,
+                                     backoff_s=backoff_s)
     try:
         chosen.validate(spec)
     except SpecError as err:
@@ -46,13 +53,38 @@ def submit(store: JobStore, spec: JobSpec, *, backend: str = registry.BUILTIN, s
             raise SpecError(f"{err} (on {chosen.name}, because {reason})") from err
         raise
     job_id = store.create_job(spec, backend=chosen.name, requested_backend=backend, fallback_reason=reason)
+    for attempt in range(tries):
+        try:
+            store.set_fields(job_id, native_id=chosen.submit(spec, job_id))
+            return Submitted(job_id, chosen, reason)
+        except TransientError as err:
+            if chosen.name == registry.BUILTIN:
+                _failed(store, chosen, job_id, err)
+                raise
+            store.append(job_id, [telemetry.log(f"{chosen.name} refused the submit (try {attempt + 1} of "
+                                                f"{tries}): {err}", "warning")])
+            refusal = err
+            if attempt + 1 < tries:
+                time.sleep(backoff_s * 2 ** attempt)
+        except Exception as err:
+            _failed(store, chosen, job_id, err)
+            raise
+    chosen.close()
+    reason = f"backend {backend}: refused the submit {tries} times: {refusal}"
+    local = registry.load(registry.find(registry.BUILTIN), store)
+    store.set_fields(job_id, backend=local.name, fallback_reason=reason)
+    store.append(job_id, [telemetry.log(f"running on {local.name}, not {backend}: {reason}", "warning")])
     try:
-        store.set_fields(job_id, native_id=chosen.submit(spec, job_id))
+        store.set_fields(job_id, native_id=local.submit(spec, job_id))
     except Exception as err:
-        store.transition(job_id, JobState.FAILED, f"submit failed: {err}", error=f"submit failed: {err}")
-        chosen.close()
+        _failed(store, local, job_id, err)
         raise
-    return Submitted(job_id, chosen, reason)
+    return Submitted(job_id, local, reason)
+
+
+def _failed(store: JobStore, backend: Backend, job_id: int, err: Exception) -> None:
+    store.transition(job_id, JobState.FAILED, f"submit failed: {err}", error=f"submit failed: {err}")
+    backend.close()
 
 
 def follow(store: JobStore, backend: Backend, job_id: int, *, since_seq: int = 0,

@@ -38,3 +38,11 @@ def run_block(kernel_name: str, params: dict, seed: int, block: int):
     started = time.perf_counter()
     partial = k.run_block(params, seed, block)
     return block, partial, time.perf_counter() - started
+
+
+if __name__ == "__main__":  # a cluster node runs a job's blocks: see cluster_worker.py
+    import sys
+
+    from .cluster_worker import main
+
+    sys.exit(main())

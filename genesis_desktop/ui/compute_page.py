@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QPlainTextEdit, QPushButton, QSpinBox,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
     QSplitter, QVBoxLayout, QWidget,
 )
 
 from genesis_desktop.compute import registry, service
 from genesis_desktop.compute.api import Backend
-from genesis_desktop.compute.jobs import RESUMABLE_STATES, JobState
+from genesis_desktop.compute.jobs import RESUMABLE_STATES, JobState, Resources
 from genesis_desktop.compute.jobstore import JobStore
 from genesis_desktop.portfolio.risk_inputs import risk_params_from_portfolio
 
@@ -76,6 +76,12 @@ class ComputePage(Page):
         self.cancel_button.clicked.connect(lambda: self._on_selected(self.cancel_job))
         self.rerun_button.clicked.connect(lambda: self._on_selected(self.rerun_job))
         self.resume_button.clicked.connect(lambda: self._on_selected(self.resume_job))
+        # A run that fell back to this computer says so where the officer looks, not only in the log.
+        self.notice = QLabel(objectName="fallbackNotice", wordWrap=True, visible=False)
+        self.notice.setAccessibleName("Backend notice")
+        self.notice.setStyleSheet("QLabel#fallbackNotice { background: #FFF4CE; color: #3B2F00; "
+                                  "border: 1px solid #E0B000; border-radius: 4px; padding: 6px 10px; "
+                                  "margin: 6px 12px 0 12px; }")
         self.details = QPlainTextEdit(readOnly=True, objectName="jobDetails")
         self.details.setAccessibleName("Job details")
         self.details.setPlaceholderText("Select a job to see its history, estimates and log.")
@@ -94,9 +100,10 @@ class ComputePage(Page):
         splitter.setSizes([520, 180])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 6)
+        layout.addWidget(self.notice)
         layout.addWidget(splitter, 1)
         layout.addLayout(buttons)
-        layout.itemAt(1).layout().setContentsMargins(12, 0, 12, 0)
+        buttons.setContentsMargins(12, 0, 12, 0)
 
         self._timer = QTimer(self, interval=REFRESH_MS)
         self._timer.timeout.connect(self.jobs.reload)
@@ -154,9 +161,8 @@ class ComputePage(Page):
 
         def submit():
             params = risk_params_from_portfolio(engine, scenarios=scenarios)
-            spec = service.make_spec("risk", params, seed=seed)
-            submitted = service.submit(JobStore(engine), spec, backend=backend, safe_mode=safe_mode,
-                                       options={"workers": workers})
+            spec = service.make_spec("risk", params, seed=seed, resources=Resources(workers=workers))
+            submitted = service.submit(JobStore(engine), spec, backend=backend, safe_mode=safe_mode)
             # Kept here, in the worker, so that closing the window stops it even if the answer is dropped.
             running.append(submitted.backend)
             return submitted
@@ -196,6 +202,9 @@ class ComputePage(Page):
         note = f"Job {submitted.job_id} started on {submitted.backend.name}"
         if submitted.fallback_reason:
             note += f" (fell back: {submitted.fallback_reason})"
+            self.notice.setText(f"⚠ Job {submitted.job_id} runs on {submitted.backend.name} instead: "
+                                f"{submitted.fallback_reason}")
+        self.notice.setVisible(bool(submitted.fallback_reason))
         self.details.setPlainText(note)
         self.jobs.reload()
 

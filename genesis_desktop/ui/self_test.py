@@ -92,13 +92,15 @@ def check_window(url: str, out_dir: Path) -> dict[str, Any]:
 def check_job(url: str) -> dict[str, Any]:
     from genesis_desktop.compute import service
     from genesis_desktop.compute.jobs import JobState
+    from genesis_desktop.compute.jobs import Resources
     from genesis_desktop.compute.jobstore import JobStore
     from genesis_desktop.portfolio.store import open_store
 
     jobs = JobStore(open_store(url).engine, owns_engine=True)
     try:
-        spec = service.make_spec("pi", {"blocks": 4, "samples_per_block": 20_000}, seed=1)
-        submitted = service.submit(jobs, spec, options={"workers": 2})
+        spec = service.make_spec("pi", {"blocks": 4, "samples_per_block": 20_000}, seed=1,
+                                 resources=Resources(workers=2))
+        submitted = service.submit(jobs, spec)
         try:
             record = service.follow(jobs, submitted.backend, submitted.job_id)
         finally:

@@ -10,7 +10,8 @@ import pytest
 
 from genesis_desktop.cli import main
 from genesis_desktop.compute import registry, service
-from genesis_desktop.compute.api import API_VERSION
+from genesis_desktop.compute.api import API_VERSION, PermanentError
+from genesis_desktop.compute.errors import BackendUnavailable
 from genesis_desktop.compute.jobs import JobState, Resources
 from genesis_desktop.compute.kernel import SpecError
 
@@ -28,6 +29,17 @@ PLUGINS = {
                 "        return Probe(False, 'no route to the queue')\n"),
     "slowpoke": (API_VERSION, "slowpoke", "", LOCAL_TWIN + "\n    def probe(self, timeout):\n"
                  "        import time\n        time.sleep(60)\n"),
+    # Unreachable for its first two probes in this process, then reachable.
+    "flaky": (API_VERSION, "flaky", "", LOCAL_TWIN + "\n    probes = 0\n\n    def probe(self, timeout):\n"
+              "        from genesis_desktop.compute.api import Probe\n        type(self).probes += 1\n"
+              "        return Probe(type(self).probes > 2, f'probe {type(self).probes}')\n"),
+    # Reachable, but every submit is refused for a reason that may pass (a full queue), or for good.
+    "busy": (API_VERSION, "busy", "", LOCAL_TWIN + "\n    def submit(self, spec, job_id):\n"
+             "        from genesis_desktop.compute.api import TransientError\n"
+             "        raise TransientError('the queue is full')\n"),
+    "refuses": (API_VERSION, "refuses", "", LOCAL_TWIN + "\n    def submit(self, spec, job_id):\n"
+                "        from genesis_desktop.compute.api import PermanentError\n"
+                "        raise PermanentError('account alice may not use partition gpu')\n"),
 }
 
 
@@ -71,7 +83,9 @@ def _imported(site: Path) -> list[str]:
 
 def test_listing_reads_manifests_and_imports_nothing(installed):
     entries = {e.name: e for e in registry.discover()}
-    assert set(entries) == {"local", "local (genesis-plugin-lost)", "lost", *PLUGINS}
+    # The real plugins installed beside the program (slurm, dask) are listed too; these are the test's.
+    ours = {name for name, e in entries.items() if name == "local" or e.distribution.startswith("genesis-plugin-")}
+    assert ours == {"local", "local (genesis-plugin-lost)", "lost", *PLUGINS}
     assert entries["local"].distribution == "genesis-desktop" and entries["local"].problem is None
     assert entries["local (genesis-plugin-lost)"].problem == "the name 'local' is already taken by genesis-desktop"
     assert entries["twin"].manifest.version == "1.4", "the version defaults to the distribution's"
@@ -124,9 +138,56 @@ def test_safe_mode_loads_only_the_builtin(installed, compute_store):
 
 
 def test_an_unreachable_backend_falls_back_saying_why(installed, compute_store):
-    backend, reason = registry.select("offline", compute_store)
+    backend, reason = registry.select("offline", compute_store, backoff_s=0.01)
     backend.close()
-    assert backend.name == "local" and reason == "backend offline: not reachable: no route to the queue"
+    assert backend.name == "local" and reason == "backend offline: not reachable (3 tries): no route to the queue"
+
+
+def test_a_probe_is_tried_again_before_falling_back(installed, compute_store):
+    backend, reason = registry.select("flaky", compute_store, tries=3, backoff_s=0.01)
+    backend.close()
+    assert (backend.name, reason) == ("flaky", None), "the third probe answered"
+
+
+def test_transient_refusals_are_retried_then_the_job_runs_locally(installed, compute_store):
+    spec = service.make_spec("pi", {"blocks": 2, "samples_per_block": 1000}, seed=3)
+    submitted = service.submit(compute_store, spec, backend="busy", tries=2, backoff_s=0.01)
+    try:
+        record = service.follow(compute_store, submitted.backend, submitted.job_id)
+    finally:
+        submitted.backend.close()
+    assert submitted.fallback_reason == "backend busy: refused the submit 2 times: the queue is full"
+    assert (record.state, record.backend, record.requested_backend) == (JobState.COMPLETED, "local", "busy")
+    assert record.fallback_reason == submitted.fallback_reason
+    warnings = [e.payload["line"] for e in compute_store.telemetry(record.id)
+                if e.kind.value == "log" and e.payload["level"] == "warning"]
+    assert warnings == ["busy refused the submit (try 1 of 2): the queue is full",
+                        "busy refused the submit (try 2 of 2): the queue is full",
+                        f"running on local, not busy: {submitted.fallback_reason}"]
+
+
+def test_a_permanent_refusal_never_falls_back(installed, compute_store):
+    spec = service.make_spec("pi", {"blocks": 2, "samples_per_block": 1000}, seed=3)
+    with pytest.raises(PermanentError, match="may not use partition gpu"):
+        service.submit(compute_store, spec, backend="refuses", backoff_s=0.01)
+    (record,) = compute_store.jobs()
+    assert (record.state, record.backend) == (JobState.FAILED, "refuses")
+    assert record.error == "submit failed: account alice may not use partition gpu"
+    assert compute_store.blocks(record.id) == {}, "nothing ran anywhere"
+
+
+def test_settings_reach_the_backend_and_secrets_are_refused(installed, tmp_path, monkeypatch):
+    settings = tmp_path / "backends.toml"
+    settings.write_text('[twin]\npartition = "gpu"\nlost_after_s = 5.0\n')
+    monkeypatch.setenv("GENESIS_BACKENDS", str(settings))
+    backend = registry.load(registry.find("twin"), None)
+    assert backend.options == {"partition": "gpu", "lost_after_s": 5.0}
+    assert registry.load(registry.find("twin"), None, {"partition": "debug"}).options == {"partition": "debug"}
+    settings.write_text('[twin]\nssh_password = "hunter2"\n')
+    with pytest.raises(BackendUnavailable, match=r"backends.toml: \[twin\] ssh_password: secrets are not kept"):
+        registry.load(registry.find("twin"), None)
+    backend, reason = registry.select("twin", None)
+    assert backend.name == "local" and "secrets are not kept in plain files" in reason
 
 
 def test_a_probe_that_never_answers_is_given_up_on(installed):

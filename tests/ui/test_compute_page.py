@@ -50,3 +50,20 @@ def test_cancel_from_the_view_stops_a_running_job(main_window, qtbot, portfolio_
     assert record.state is JobState.CANCELED
     assert record.blocks_done < record.spec.blocks
     qtbot.waitUntil(page.resume_button.isEnabled, timeout=5_000)
+
+
+def test_a_run_that_falls_back_says_so_above_the_jobs(main_window, qtbot, portfolio_store):
+    main_window.select_view("compute")
+    page = main_window.page("compute")
+    assert page.notice.isHidden()
+    page.run_risk(backend="no-such-queue", seed=3, scenarios=20_000, workers=1)
+    qtbot.waitUntil(lambda: page.notice.isVisible() and bool(job_states(page)), timeout=30_000)
+    (job_id,) = job_states(page)
+    assert page.notice.text() == (f"⚠ Job {job_id} runs on local instead: backend 'no-such-queue' is not "
+                                  f"installed; installed: " + page.notice.text().split("installed: ", 1)[1])
+    record = JobStore(portfolio_store.engine).get(job_id)
+    assert (record.backend, record.requested_backend) == ("local", "no-such-queue")
+    assert record.fallback_reason in page.notice.text()
+    qtbot.waitUntil(lambda: job_states(page)[job_id] == "completed", timeout=60_000)
+    page.run_risk(seed=4, scenarios=20_000, workers=1)
+    qtbot.waitUntil(lambda: page.notice.isHidden(), timeout=30_000)

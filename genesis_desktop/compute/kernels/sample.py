@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..jobs import finite, whole_number
-from ..kernel import Estimate, Partial, SpecError, block_rng
+from ..kernel import Estimate, Partial, SpecError, block_rng, checkpoint
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
@@ -43,8 +43,11 @@ class PiKernel:
             raise RuntimeError(f"block {block} fails on purpose (fail_block = {block})")
         points = block_rng(seed, 0, block).random((params["samples_per_block"], 2))
         inside = np.count_nonzero(np.einsum("ij,ij->i", points, points) <= 1.0)
-        if params["sleep_s"]:
-            time.sleep(params["sleep_s"])  # a stand-in for a heavy block, for tests of cancel and resume
+        if params["sleep_s"]:  # a stand-in for a heavy block, for tests of cancel and resume
+            until = time.monotonic() + params["sleep_s"]
+            while (left := until - time.monotonic()) > 0:
+                checkpoint()  # as a long kernel would between its chunks
+                time.sleep(min(left, 0.02))
         return {"inside": np.array([inside], dtype=np.int64),
                 "samples": np.array([params["samples_per_block"]], dtype=np.int64)}
 
