@@ -55,3 +55,22 @@ def test_the_scan_sees_relative_and_absolute_imports(tmp_path):
     module = PACKAGE / "compute" / "kernels" / "risk.py"
     names = imported_names(module)
     assert any(n.startswith("genesis_desktop.compute") for n in names), names
+
+
+PLUGINS = PACKAGE.parent / "plugins"
+
+
+def test_plugins_import_only_the_public_compute_api():
+    # docs/compute.md: a plugin imports genesis_desktop.compute.api and nothing else of the program,
+    # so that the program may reorganise its insides without breaking plugins.
+    sources = sorted(p for p in PLUGINS.glob("*/*/*.py") if p.parent.name != "tests")
+    assert sources, "the plugins' sources were not found"
+    broken = []
+    for path in sources:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            broken += [f"{path.relative_to(PLUGINS)} imports {n}" for n in names
+                       if n.startswith("genesis_desktop") and n != "genesis_desktop.compute.api"]
+    assert not broken, "\n".join(broken)

@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from . import telemetry
+from . import arrays, telemetry
 from .errors import PermanentError, TransientError
 from .jobs import JobSpec, JobState, Resources
 from .jobstore import JobRecord, JobStore, UnknownJob
@@ -28,7 +28,7 @@ API_VERSION = 1  # a plugin whose manifest declares another api_version is liste
 
 __all__ = [
     "API_VERSION", "Backend", "Probe", "Manifest", "JobSpec", "JobState", "Resources", "JobStore", "JobRecord",
-    "Event", "Kind", "NewEvent", "telemetry", "SpecError", "PermanentError", "TransientError", "UnknownJob",
+    "Event", "Kind", "NewEvent", "telemetry", "arrays", "SpecError", "PermanentError", "TransientError", "UnknownJob",
     "Kernel", "Partial", "Estimate", "block_rng", "kernel", "check_spec",
     "BlockIngest", "Defect", "same_partial", "Stopped", "checkpoint", "stop_when",
 ]
