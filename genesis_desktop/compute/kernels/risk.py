@@ -14,7 +14,7 @@ contribution names another currency; fiscal years as 2026 or "FY2026"):
                     reporting currency (median); required for each partner currency that is foreign
     overrun_sigma 0.15, cancel_probability 0.05, cancel_spend 0.5, underspend_probability 0.15,
     underspend_spend 0.8, scenarios 1,000,000, block_size 65,536, tail 0.95, sources (free JSON,
-    kept with the run: where the inputs came from)
+    kept with the run: where the inputs came from), precision "float32" (or "float64": see Precision)
 
 The model, for each scenario s and proposal i, independently across proposals and scenarios:
 
@@ -52,6 +52,16 @@ Precision: draws and the per-element arithmetic are float32 (half the memory tra
 proposal (relative error about 1e-6, far below the Monte Carlo error), totals and every statistic in
 float64. A year whose budget lies
 within about a millionth of its spending may count either way.
+
+precision "float64" keeps the same float32 draws (so the same scenarios) and does the per-element
+arithmetic and the spending in double precision, through risk_block_xp.run_block_xp. Its use: a GPU's
+float32 exp and sums round differently from numpy's, so float32 estimates from CuPy and numpy agree
+only to about 1e-6; in float64 they agree to about 1e-12, bar a budget comparison that falls within
+that of a tie. On a CPU it costs some time over float32 and changes no estimate beyond float32's
+rounding.
+
+Where the arithmetic runs: arrays.xp() of the thread (numpy, or CuPy on a GPU worker). numpy at
+float32 takes run_block, the CPU path with numexpr; anything else takes run_block_xp.
 """
 from __future__ import annotations
 
@@ -59,8 +69,11 @@ import json
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
+from .. import arrays
 from ..kernel import Estimate, Partial
-from . import risk_block, risk_combine
+from . import risk_block, risk_block_xp, risk_combine
 from .risk_model import Model, prepare
 
 
@@ -90,7 +103,10 @@ class RiskKernel:
         return _model(params).blocks
 
     def run_block(self, params: Mapping[str, Any], seed: int, block: int) -> Partial:
-        return risk_block.run_block(_model(params), seed, block)
+        m, xp = _model(params), arrays.xp()
+        if xp is np and m.params["precision"] == "float32":
+            return risk_block.run_block(m, seed, block)
+        return risk_block_xp.run_block_xp(m, seed, block, xp)
 
     def combine(self, params: Mapping[str, Any], partials: Sequence[Partial]) -> dict[str, Any]:
         return risk_combine.combine(_model(params), partials)

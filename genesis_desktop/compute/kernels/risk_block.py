@@ -6,17 +6,21 @@ bounded whatever the block size. The random numbers of a chunk come from three s
 block_rng(seed, stream, block), drawn in a fixed order, so a block's numbers depend on (seed,
 block) and on the kernel version only: CHUNK is part of that version, since it sets the order in
 which draws fill the arrays.
+
+`run_block` is the CPU path (numpy, numexpr, float32); risk_block_xp.py has the same model for
+numpy and CuPy alike (a GPU, and precision "float64").
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from types import ModuleType
 from typing import Callable, Iterator
 
 import numexpr as ne
 import numpy as np
 
-from ..kernel import Partial, block_rng
+from ..kernel import Partial, block_rng, checkpoint
 from .risk_model import Model
 
 CHUNK = 2048
@@ -46,8 +50,8 @@ class Columns:
     cancel_step: np.ndarray  # cancel_spend - underspend_spend
 
     @classmethod
-    def of(cls, m: Model) -> "Columns":
-        col = lambda x: np.asarray(x, dtype=np.float32).reshape(-1, 1)  # noqa: E731
+    def of(cls, m: Model, dtype: type = np.float32) -> "Columns":
+        col = lambda x: np.asarray(x, dtype=dtype).reshape(-1, 1)  # noqa: E731
         cancel_or_under = m.p_cancel + m.p_under
         return cls(
             sigma=col(m.sigma), cancel=col(m.p_cancel), cancel_or_under=col(cancel_or_under),
@@ -55,6 +59,10 @@ class Columns:
             plan_delivers=col(cancel_or_under + (1.0 - cancel_or_under) * m.deliver),
             under_step=col(m.f_under - 1.0), cancel_step=col(m.f_cancel - m.f_under),
         )
+
+    def on(self, xp: ModuleType) -> "Columns":
+        """The same columns as arrays of `xp` (on the GPU for CuPy)."""
+        return Columns(**{f.name: xp.asarray(getattr(self, f.name)) for f in fields(self)})
 
 
 ONE = np.float32(1.0)  # a float32 constant: a Python float would make numexpr compute in double
@@ -128,10 +136,16 @@ class _TailKeeper:
         if picked.size == 0:
             return
         every = picked.size == total.size
-        self.total.append(total.copy() if every else total[picked])
-        self.index.append(first + picked)
-        self.columns.append(multipliers.copy() if every else np.take(multipliers, picked, axis=1))
-        self.held += picked.size
+        self.hold(total.copy() if every else total[picked], first + picked,
+                  multipliers.copy() if every else np.take(multipliers, picked, axis=1))
+
+    def hold(self, total: np.ndarray, index: np.ndarray, columns: np.ndarray) -> None:
+        """Keep these candidates (host arrays): every scenario that can still be among the highest
+        `keep` must be handed over once, in any grouping."""
+        self.total.append(total)
+        self.index.append(index)
+        self.columns.append(columns)
+        self.held += total.size
         if self.held > 2 * self.keep:
             self._prune()
         elif self.held >= self.keep:
@@ -172,6 +186,7 @@ def run_block(m: Model, seed: int, block: int, arithmetic: Multipliers = multipl
     threads = ne.set_num_threads(1)  # the engine runs one block per process and core
     try:
         for first, u, z, fx_z in chunks(m, seed, block):
+            checkpoint()
             n = u.shape[1]
             k = k_buf if n == CHUNK else np.empty((p, n), dtype=np.float32)
             delivered += arithmetic(u, z, cols, k)

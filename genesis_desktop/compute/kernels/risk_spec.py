@@ -20,12 +20,13 @@ OUTCOME_SETTINGS = ("overrun_sigma", "cancel_probability", "cancel_spend", "unde
 DEFAULTS: dict[str, Any] = {
     "overrun_sigma": 0.15, "cancel_probability": 0.05, "cancel_spend": 0.5, "underspend_probability": 0.15,
     "underspend_spend": 0.8, "scenarios": 1_000_000, "block_size": 65_536, "tail": 0.95,
-    "partners": [], "fx": {}, "sources": {},
+    "partners": [], "fx": {}, "sources": {}, "precision": "float32",
 }
 REQUIRED = ("currency", "proposals", "budgets")
 KNOWN = ("currency", "fiscal_years", "proposals", "budgets", *DEFAULTS)
 PROPOSAL_KEYS = ("code", "cost", "value", "delivery_probability", *OUTCOME_SETTINGS)
 MAX_AMOUNT = 1e15  # far above any programme, far below where single-precision products lose meaning
+PRECISIONS = ("float32", "float64")
 MAX_SIGMA = 3.0  # a lognormal sigma of 3 already spans a factor of 10^7 between its 1% and 99% points
 _YEAR = re.compile(r"(?:FY)?(\d{4})")
 
@@ -59,6 +60,7 @@ def prepare(params: Mapping[str, Any]) -> dict[str, Any]:
     if not 0.0 < out["tail"] < 1.0:
         raise SpecError(f"tail: {out['tail']!r} must lie strictly between 0 and 1 (0.95: the worst 5% of scenarios)")
     out["sources"] = _json_data("sources", p["sources"])
+    out["precision"] = _precision(p["precision"])
     return out
 
 
@@ -231,6 +233,13 @@ def _partners(given: Any, years: list[int], reporting: str, fx: Mapping[str, Any
                             f"add fx.{ccy} = {{\"rate\": ..., \"sigma\": ...}}")
         out.append({"code": c["code"], "currency": ccy, "amounts": _per_year(f"{where}.amounts", c["amounts"], years)})
     return out
+
+
+def _precision(value: Any) -> str:
+    if not isinstance(value, str) or value not in PRECISIONS:
+        raise SpecError(f"precision: {_short(value)} must be \"float32\" (the default, fastest) or \"float64\" "
+                        "(double-precision arithmetic: the same estimates on a CPU and a GPU to about 1e-12)")
+    return value
 
 
 def _json_data(name: str, value: Any) -> Any:
