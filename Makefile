@@ -8,8 +8,14 @@ STAMP  := $(VENV)/.installed
 GUI_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
 	libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-xkb1 \
 	libxkbcommon-x11-0 libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
-# The suite also opens a real window on a virtual X server.
-TEST_PACKAGES := $(GUI_PACKAGES) xvfb
+# The suite also opens a real window on a virtual X server, and runs jobs on a real Slurm cluster
+# (started by scripts/slurm-cluster; ssh is the client for remote login nodes).
+TEST_PACKAGES := $(GUI_PACKAGES) xvfb slurm-wlm munge openssh-client
+# The backend plugins are distributions of their own, installed beside the program as a user would.
+PLUGINS := plugins/genesis-slurm plugins/genesis-dask
+# Two pytest workers: the suite spends much of its time waiting on subprocesses, windows and engines.
+# Tests of one engine share a group (xdist_group) and run one after another on the same worker.
+PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 # Installs the missing Debian packages among $(1) when run as root; otherwise says which are missing
@@ -34,15 +40,16 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(call ensure_packages,$(TEST_PACKAGES))
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen PYTHON=$(abspath $(BIN)/python) scripts/with-test-engines \
+		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(PLUGINS:%=%/pyproject.toml)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' $(PLUGINS:%=-e %)
 	touch $(STAMP)
 
 bench: $(STAMP)

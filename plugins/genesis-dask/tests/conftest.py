@@ -6,6 +6,7 @@ so they share that cluster from one xdist worker, one at a time.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -57,6 +58,23 @@ def dask_cluster(tmp_path_factory):
         genesis_dask.shutdown()  # monitors and clients first: they would chase a stopped scheduler
         if not named:
             cluster.run("stop")
+
+
+@pytest.fixture(autouse=True)
+def one_test_at_a_time(dask_cluster):
+    """Holds the cluster's test lock for the test, and lets go of this process's clients after it.
+    The xdist_group marks are meant to keep these tests on one worker, but pytest 9.2 with xdist 3.8
+    spreads them over workers; the kill-scheduler test must not pull the scheduler from under another
+    test, and a client of the killed scheduler must not outlive it in the other worker process."""
+    import genesis_dask
+
+    with open(dask_cluster.folder / "tests.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            genesis_dask.shutdown()
+            fcntl.flock(held, fcntl.LOCK_UN)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Genesis Desktop's Slurm backend plugin: see README.md. The manifest is slurm.toml."""
