@@ -93,9 +93,10 @@ class Backend(ABC):
     def result(self, native_id: str) -> dict[str, Any]:
         """The result of a COMPLETED job; PermanentError naming the state otherwise."""
 
-    @abstractmethod
     def logs(self, native_id: str) -> list[str]:
-        """The job's log lines, oldest first."""
+        """The job's log lines, oldest first: by default, its LOG telemetry as "TIME LEVEL: LINE"."""
+        return [f"{e.at.isoformat()} {e.payload['level']}: {e.payload['line']}"
+                for e in self.telemetry(native_id) if e.kind is Kind.LOG]
 
     def resume(self, native_id: str) -> None:
         """Run a LOST or CANCELED job again, computing only what it had not saved. Optional: backends

@@ -19,7 +19,7 @@ from .jobstore import JobRecord, JobStore, UnknownJob, utcnow
 from .manifest import Manifest
 from .procstat import HOST, process_alive
 from .runner import BlockRunner, default_workers
-from .telemetry import Event, Kind
+from .telemetry import Event
 
 LOST_AFTER_S = 60.0  # well above the one-second heartbeat: a busy owner is not declared lost
 MAX_WORKERS = 512
@@ -89,10 +89,6 @@ class LocalBackend(Backend):
         if record.state is not JobState.COMPLETED:
             raise PermanentError(f"job {record.id} is {record.state.value}; only a completed job has a result")
         return record.result
-
-    def logs(self, native_id: str) -> list[str]:
-        return [f"{e.at.isoformat()} {e.payload['level']}: {e.payload['line']}"
-                for e in self.telemetry(native_id) if e.kind is Kind.LOG]
 
     def close(self) -> None:
         """Stop this process's runners: their jobs become LOST, resumable from their saved blocks."""

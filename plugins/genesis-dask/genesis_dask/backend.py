@@ -21,7 +21,7 @@ import uuid
 from typing import Any, Mapping, Sequence
 
 from genesis_desktop.compute.api import (Backend, BlockIngest, Event, JobRecord, JobSpec, JobState, JobStore,
-                                         Kind, Manifest, PermanentError, Probe, TransientError, UnknownJob,
+                                         Manifest, PermanentError, Probe, TransientError, UnknownJob,
                                          telemetry)
 
 from . import monitor as monitors
@@ -117,10 +117,6 @@ class DaskBackend(Backend):
         if record.state is not JobState.COMPLETED:
             raise PermanentError(f"job {record.id} is {record.state.value}; only a completed job has a result")
         return record.result
-
-    def logs(self, native_id: str) -> list[str]:
-        return [f"{e.at.isoformat()} {e.payload['level']}: {e.payload['line']}"
-                for e in self.telemetry(native_id) if e.kind is Kind.LOG]
 
     def close(self) -> None:
         """Stop watching the jobs this object submitted, resumed or attached; they go on on the cluster,

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from genesis_desktop.compute.api import (Backend, BlockIngest, Defect, Event, JobRecord, JobSpec, JobState, JobStore,
-                                         Kind, Manifest, PermanentError, Probe, TransientError, UnknownJob,
+                                         Manifest, PermanentError, Probe, TransientError, UnknownJob,
                                          check_spec)
 
 from . import batch, jobdir
@@ -155,10 +155,6 @@ class SlurmBackend(Backend):
             raise PermanentError(f"job {record.id} (Slurm {native_id}) is {record.state.value}; "
                                  "only a completed job has a result")
         return record.result
-
-    def logs(self, native_id: str) -> list[str]:
-        return [f"{e.at.isoformat()} {e.payload['level']}: {e.payload['line']}"
-                for e in self.telemetry(native_id) if e.kind is Kind.LOG]
 
     def resume(self, native_id: str) -> None:
         """Run a LOST or CANCELED job again as a new Slurm job computing only the blocks not saved."""

@@ -82,9 +82,10 @@ class SshShell(Shell):
     """The same over `ssh`: each call is one ssh command run by the remote user's shell."""
 
     def __init__(self, host: str, *, user: str | None = None, port: int | None = None, key_file: str | None = None,
-                 connect_timeout: float = 5.0, env: Mapping[str, str] | None = None):
+                 known_hosts: str | None = None, connect_timeout: float = 5.0, env: Mapping[str, str] | None = None):
         super().__init__(env)
         self.host, self.user, self.port, self.key_file = host, user, port, key_file
+        self.known_hosts = known_hosts
         self.connect_timeout = connect_timeout
         self.where = f"{user + '@' if user else ''}{host}{f':{port}' if port else ''}"
 
@@ -95,6 +96,8 @@ class SshShell(Shell):
             argv += ["-p", str(self.port)]
         if self.key_file:
             argv += ["-i", str(Path(self.key_file).expanduser())]
+        if self.known_hosts:  # a file of the program's own instead of ~/.ssh/known_hosts
+            argv += ["-o", f"UserKnownHostsFile={Path(self.known_hosts).expanduser()}"]
         if self.user:
             argv += ["-l", self.user]
         return argv + [self.host, "--"]
@@ -154,7 +157,7 @@ class SshShell(Shell):
 
 def make_shell(options: Mapping[str, Any]) -> Shell:
     """The shell the options describe: `host` (absent: this machine), `user`, `port`, `key_file`,
-    `connect_timeout_s`; `slurm_conf` is exported as SLURM_CONF to every command."""
+    `known_hosts`, `connect_timeout_s`; `slurm_conf` is exported as SLURM_CONF to every command."""
     env = {"SLURM_CONF": str(options["slurm_conf"])} if options.get("slurm_conf") else {}
     for name in ("password", "passphrase"):
         if name in options:
@@ -165,4 +168,5 @@ def make_shell(options: Mapping[str, Any]) -> Shell:
     if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
         raise PermanentError(f"slurm option port: {port!r} must be a TCP port number (1..65535)")
     return SshShell(str(options["host"]), user=options.get("user"), port=port, key_file=options.get("key_file"),
-                    connect_timeout=float(options.get("connect_timeout_s", 5.0)), env=env)
+                    known_hosts=options.get("known_hosts"), connect_timeout=float(options.get("connect_timeout_s", 5.0)),
+                    env=env)
