@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 
 from . import arrays, telemetry
 from .errors import PermanentError, TransientError
+from .heartbeat import Heartbeat
 from .jobs import JobSpec, JobState, Resources
 from .jobstore import JobRecord, JobStore, UnknownJob
 from .kernel import Estimate, Kernel, Partial, SpecError, Stopped, block_rng, checkpoint, stop_when
@@ -30,7 +31,7 @@ __all__ = [
     "API_VERSION", "Backend", "Probe", "Manifest", "JobSpec", "JobState", "Resources", "JobStore", "JobRecord",
     "Event", "Kind", "NewEvent", "telemetry", "arrays", "SpecError", "PermanentError", "TransientError", "UnknownJob",
     "Kernel", "Partial", "Estimate", "block_rng", "kernel", "check_spec",
-    "BlockIngest", "Defect", "same_partial", "Stopped", "checkpoint", "stop_when",
+    "BlockIngest", "Defect", "same_partial", "Stopped", "checkpoint", "stop_when", "Heartbeat",
 ]
 
 

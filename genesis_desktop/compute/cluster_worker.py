@@ -24,7 +24,6 @@ import time
 import traceback
 from pathlib import Path
 
-HEARTBEAT_S = 1.0
 CANCEL_LOOK_S = 0.1
 EXIT_DONE, EXIT_FAILED, EXIT_STOPPED = 0, 1, 3
 
@@ -67,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _work(args, tell: Teller) -> int:
     from . import arrays
+    from .heartbeat import Heartbeat
     from .jobs import JobSpec
     from .kernel import Stopped, stop_when
     from .kernels import kernel
@@ -86,7 +86,7 @@ def _work(args, tell: Teller) -> int:
         return EXIT_FAILED
     tell("start", host=socket.gethostname(), pid=os.getpid(), blocks=len(wanted), arrays=why,
          gpus=os.environ.get("CUDA_VISIBLE_DEVICES", ""))
-    beat = _Heartbeat(tell, module)
+    beat = Heartbeat(tell, module)
     beat.start()
     try:
         with stop_when(_cancel_file(job_dir / "cancel")):
@@ -136,38 +136,6 @@ def _write_block(target: Path, partial) -> None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.write_bytes(encode_partial(partial))
     os.replace(temporary, target)  # readers see no block or a whole one
-
-
-class _Heartbeat(threading.Thread):
-    """Every HEARTBEAT_S: the task is alive, with its CPU and memory, and GPU use where there is one."""
-
-    def __init__(self, tell: Teller, module):
-        super().__init__(name="heartbeat", daemon=True)
-        self.tell, self.module = tell, module
-        self._stop_event = threading.Event()
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=2)
-
-    def run(self) -> None:
-        from .procstat import UsageSampler
-
-        sampler = UsageSampler()
-        sampler.sample([os.getpid()])
-        while not self._stop_event.wait(HEARTBEAT_S):
-            cpu, rss = sampler.sample([os.getpid()])
-            self.tell("heartbeat", cpu_percent=cpu, rss_mb=rss, **_gpu_use(self.module))
-
-
-def _gpu_use(module) -> dict:
-    if module.__name__ != "cupy":
-        return {}
-    try:
-        free, total = module.cuda.runtime.memGetInfo()
-        return {"gpu_memory_mb": (total - free) / 2**20}
-    except Exception:
-        return {}
 
 
 if __name__ == "__main__":

@@ -9,11 +9,9 @@ since each look is a round trip to the scheduler.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from typing import Any, Mapping
 
-HEARTBEAT_S = 1.0
 CANCEL_LOOK_S = 0.1
 
 
@@ -27,7 +25,7 @@ def run_block_task(key: str, kernel_name: str, kernel_version: str, params: Mapp
     request. An exception in the kernel fails the task, and the job with it."""
     from distributed import get_worker
 
-    from genesis_desktop.compute.api import Stopped, arrays, kernel, stop_when
+    from genesis_desktop.compute.api import Heartbeat, Stopped, arrays, kernel, stop_when
 
     worker = get_worker()
     k = kernel(kernel_name)
@@ -38,7 +36,7 @@ def run_block_task(key: str, kernel_name: str, kernel_version: str, params: Mapp
     arrays.use(module)
     tell = _Teller(worker, key, block)
     tell("started", arrays=why, pid=os.getpid())
-    beat = _Heartbeat(tell, module)
+    beat = Heartbeat(tell, module)
     beat.start()
     started = time.perf_counter()
     try:
@@ -91,33 +89,3 @@ def _cancel_check(key: str):
                 last[1] = False
         return last[1]
     return should_stop
-
-
-class _Heartbeat(threading.Thread):
-    def __init__(self, tell: _Teller, module):
-        super().__init__(name="genesis-heartbeat", daemon=True)
-        self.tell, self.module = tell, module
-        self._stop_event = threading.Event()
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=2)
-
-    def run(self) -> None:
-        import psutil  # a dependency of distributed
-
-        process = psutil.Process()
-        process.cpu_percent()  # the first call starts the measurement
-        while not self._stop_event.wait(HEARTBEAT_S):
-            self.tell("heartbeat", cpu_percent=round(process.cpu_percent(), 1),
-                      rss_mb=round(process.memory_info().rss / 2**20, 1), gpu_memory_mb=_gpu_memory_mb(self.module))
-
-
-def _gpu_memory_mb(module) -> float | None:
-    if module.__name__ != "cupy":
-        return None
-    try:
-        free, total = module.cuda.runtime.memGetInfo()
-        return (total - free) / 2**20
-    except Exception:
-        return None
