@@ -146,7 +146,7 @@ def select(name: str, store: JobStore, *, safe_mode: bool = False, timeout: floa
         return _builtin(store), str(err)
     if name == BUILTIN:
         return backend, None
-    for attempt in range(tries):
+    for attempt in range(max(1, tries)):
         if attempt:
             time.sleep(backoff_s * 2 ** (attempt - 1))
         answer = probe(backend, timeout)

@@ -43,6 +43,7 @@ def submit(store: JobStore, spec: JobSpec, *, backend: str = registry.BUILTIN, s
     transient reason `tries` times (with growing pauses), hands the job to the local backend, and the
     record says why. A permanent refusal is never retried and never falls back.
     """
+    tries = max(1, tries)
     chosen, reason = registry.select(backend, store, safe_mode=safe_mode, options=options, tries=tries,
                                      backoff_s=backoff_s)
     try:
