@@ -17,7 +17,7 @@ from . import telemetry
 from .errors import PermanentError
 from .jobs import JobSpec, JobState
 from .jobstore import Block, JobStore
-from .kernel import Partial
+from .kernel import Kernel, Partial
 from .kernels import kernel
 
 
@@ -31,6 +31,37 @@ def same_partial(a: Partial, b: Partial) -> bool:
         a[n].dtype == b[n].dtype and a[n].shape == b[n].shape and a[n].tobytes() == b[n].tobytes() for n in a)
 
 
+class ProgressReport:
+    """Progress, throughput and running estimates as a job's blocks come in, told the same way by
+    every backend. Estimates cover the unbroken run of blocks 0..prefix-1 only, so the same blocks
+    always give the same numbers, whatever order they finished in."""
+
+    def __init__(self, k: Kernel, spec: JobSpec, done: dict[int, Partial]):
+        self.kernel, self.spec, self.done = k, spec, done
+        self.started = time.monotonic()
+        self.computed = 0
+        self.prefix = 0
+
+    def events(self, finished: int) -> list[telemetry.NewEvent]:
+        """What to tell after `finished` more blocks went into `done`."""
+        self.computed += finished
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        events = [telemetry.progress(len(self.done), self.spec.blocks), telemetry.throughput(self.computed / elapsed)]
+        prefix = self.prefix
+        while prefix in self.done:
+            prefix += 1
+        if prefix > self.prefix:
+            self.prefix = prefix
+            partials = [self.done[b] for b in range(prefix)]
+            events += map(telemetry.estimate, self.kernel.estimates(self.spec.params, partials))
+        return events
+
+    def final(self, partials: list[Partial]) -> list[telemetry.NewEvent]:
+        """What to tell once every block is in (given in block order): all done, the last estimates."""
+        return [telemetry.progress(self.spec.blocks, self.spec.blocks),
+                *map(telemetry.estimate, self.kernel.estimates(self.spec.params, partials))]
+
+
 class BlockIngest:
     """One job's saved blocks, as a remote backend adds to them. Not thread-safe: one per job and thread."""
 
@@ -39,9 +70,7 @@ class BlockIngest:
         self.kernel = kernel(spec.kernel)
         self.done: dict[int, Partial] = {b: saved.partial for b, saved in
                                          store.blocks(job_id, spec.kernel_version).items() if b < spec.blocks}
-        self.prefix = 0  # estimates cover blocks 0..prefix-1, so the same blocks give the same numbers
-        self.started = time.monotonic()
-        self.computed = 0
+        self.report = ProgressReport(self.kernel, spec, self.done)
 
     @property
     def missing(self) -> list[int]:
@@ -69,17 +98,7 @@ class BlockIngest:
             return 0
         self.store.save_blocks(self.job_id, new, self.spec.kernel_version)
         self.done.update((b.block, b.partial) for b in new)
-        self.computed += len(new)
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        events = [telemetry.progress(len(self.done), self.spec.blocks), telemetry.throughput(self.computed / elapsed)]
-        prefix = self.prefix
-        while prefix in self.done:
-            prefix += 1
-        if prefix > self.prefix:
-            self.prefix = prefix
-            partials = [self.done[b] for b in range(prefix)]
-            events += map(telemetry.estimate, self.kernel.estimates(self.spec.params, partials))
-        self.store.append(self.job_id, events)
+        self.store.append(self.job_id, self.report.events(len(new)))
         return len(new)
 
     def finish(self) -> bool:
@@ -88,8 +107,7 @@ class BlockIngest:
             return False
         partials = [self.done[b] for b in range(self.spec.blocks)]
         result = self.kernel.combine(self.spec.params, partials)
-        self.store.append(self.job_id, [telemetry.progress(self.spec.blocks, self.spec.blocks),
-                                        *map(telemetry.estimate, self.kernel.estimates(self.spec.params, partials))])
+        self.store.append(self.job_id, self.report.final(partials))
         return self.store.transition(self.job_id, JobState.COMPLETED, result=result)
 
     def fail_with_defect(self, defect: Defect) -> None:

@@ -24,6 +24,7 @@ from .jobstore import Block, JobStore
 from .kernel import Kernel, Partial
 from .kernels import kernel
 from .procstat import UsageSampler
+from .remote import ProgressReport
 
 TICK_S = 0.2  # cancel answers within this (plus stopping the workers): well inside the one second promised
 FLUSH_S = 0.1  # at most ten saves and reports a second: many small blocks make one transaction, not hundreds
@@ -89,8 +90,7 @@ class BlockRunner(threading.Thread):
             return
         partials = [done[b] for b in range(spec.blocks)]
         result = k.combine(spec.params, partials)
-        store.append(self.job_id, [telemetry.progress(spec.blocks, spec.blocks),
-                                   *map(telemetry.estimate, k.estimates(spec.params, partials))])
+        store.append(self.job_id, ProgressReport(k, spec, done).final(partials))
         store.transition(self.job_id, JobState.COMPLETED, result=result)
 
     def _compute(self, k: Kernel, missing: list[int], done: dict[int, Partial], run: int) -> bool:
@@ -144,27 +144,15 @@ class _Reporter:
     """Paces the runner's telemetry: progress and estimates when blocks finish, usage every heartbeat."""
 
     def __init__(self, runner: BlockRunner, k: Kernel, done: dict[int, Partial]):
-        self.runner, self.kernel, self.done = runner, k, done
-        self.started = self.last_beat = time.monotonic()
-        self.computed = 0
-        self.prefix = 0  # estimates cover blocks 0..prefix-1: the same blocks give the same numbers
+        self.runner = runner
+        self.progress = ProgressReport(k, runner.spec, done)
+        self.last_beat = time.monotonic()
         self.usage = UsageSampler()
 
     def tick(self, finished: int, pool: ProcessPoolExecutor) -> None:
-        runner, spec, now = self.runner, self.runner.spec, time.monotonic()
-        events = []
+        runner, now = self.runner, time.monotonic()
         if finished:
-            self.computed += finished
-            events += [telemetry.progress(len(self.done), spec.blocks),
-                       telemetry.throughput(self.computed / max(now - self.started, 1e-9))]
-            prefix = self.prefix
-            while prefix in self.done:
-                prefix += 1
-            if prefix > self.prefix:
-                self.prefix = prefix
-                partials = [self.done[b] for b in range(prefix)]
-                events += map(telemetry.estimate, self.kernel.estimates(spec.params, partials))
-            runner.store.append(runner.job_id, events)
+            runner.store.append(runner.job_id, self.progress.events(finished))
         if now - self.last_beat >= HEARTBEAT_S:
             self.last_beat = now
             pids = _pids(pool)
