@@ -49,6 +49,7 @@ $(STAMP): pyproject.toml $(PLUGINS:%=%/pyproject.toml)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python scripts/drop-other-pyside.py
 	$(BIN)/python -m pip install --quiet -e '.[test]' $(PLUGINS:%=-e %)
 	touch $(STAMP)
 

@@ -5,22 +5,27 @@ runner died shows as LOST here, as in `genesis jobs list`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import pandas as pd
 from sqlalchemy import Engine
 
 from genesis_desktop.compute import service
 from genesis_desktop.compute.jobs import JobState
-from genesis_desktop.compute.jobstore import JobRecord, JobStore
+from genesis_desktop.compute.jobstore import JobRecord, JobStore, utcnow
 from genesis_desktop.compute.telemetry import Kind
 
 from .columns import ColumnSpec
 
 JOB_COLUMNS = (
     ColumnSpec("id", "Job", "int", filterable=False),
-    ColumnSpec("kernel", "Kernel"),
-    ColumnSpec("backend", "Backend"),
+    ColumnSpec("kernel", "Kernel", filter_by="choice"),
+    ColumnSpec("backend", "Backend", filter_by="choice"),
     ColumnSpec("state", "State", "enum", order=tuple(s.value for s in JobState)),
     ColumnSpec("progress", "Progress", "float", text_key="progress_text", filterable=False),
+    ColumnSpec("time_left", "Time left", "float", text_key="time_left_text", filterable=False),
+    ColumnSpec("throughput", "Blocks/min", "float", text_key="throughput_text", filterable=False),
     ColumnSpec("seed", "Seed", "int", filterable=False),
     ColumnSpec("started", "Started"),
     ColumnSpec("ended", "Ended"),
@@ -42,21 +47,47 @@ def _note(record: JobRecord) -> str:
     return ""
 
 
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def _pace(r: JobRecord, now: datetime) -> tuple[float, float]:
+    """(blocks per minute, seconds left) from the blocks done since the job was created; NaN if unknown.
+
+    The average over the whole run, not the last block: a remote queue's wait counts, as it does
+    for the person waiting.
+    """
+    end = r.updated_at if r.state.is_final else now
+    elapsed = (end - r.created_at).total_seconds() if r.created_at else 0.0
+    rate = r.blocks_done / elapsed * 60 if elapsed > 0 and r.blocks_done else float("nan")
+    left = 0.0 if r.state.is_final else (r.spec.blocks - r.blocks_done) / rate * 60 if rate == rate else float("nan")
+    return rate, left
+
+
 def jobs_frame(engine: Engine, safe_mode: bool = False) -> pd.DataFrame:
     """One row per job, newest first."""
     store = JobStore(engine)
     records = service.refresh(store, store.jobs(), safe_mode=safe_mode)
+    now = utcnow()
     rows = []
     for r in records:
         total = max(r.spec.blocks, 1)
         backend = r.backend if r.backend == r.requested_backend else f"{r.backend} (fallback)"
+        rate, left = _pace(r, now)
         rows.append({
             "id": r.id, "kernel": r.spec.kernel, "backend": backend, "state": r.state.value,
             "progress": r.blocks_done / total, "progress_text": f"{r.blocks_done}/{r.spec.blocks} blocks",
+            "time_left": left, "time_left_text": "" if left != left or r.state.is_final else _duration(left),
+            "throughput": rate, "throughput_text": "" if rate != rate else f"{rate:,.3g}",
             "seed": r.spec.seed, "started": _when(r.created_at),
             "ended": _when(r.updated_at) if r.state.is_final else "", "note": _note(r),
         })
-    columns = [c.key for c in JOB_COLUMNS] + ["progress_text"]
+    columns = [c.key for c in JOB_COLUMNS] + [c.text_key for c in JOB_COLUMNS if c.text_key]
     return pd.DataFrame(rows, columns=columns).sort_values("id", ascending=False, ignore_index=True)
 
 
@@ -88,3 +119,27 @@ def job_details(engine: Engine, job_id: int, log_lines: int = 12) -> str:
         lines.append("Log:")
         lines.extend(logs[-log_lines:])
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class JobTelemetry:
+    """What the live plots of one job need from one poll: its state and the events since the last."""
+
+    job_id: int
+    label: str
+    state: str
+    error: str | None
+    events: list
+    more: bool  # the poll stopped at its limit: ask again at once
+
+
+def telemetry_since(engine: Engine, cursors: dict[int, int], limit: int = 20_000) -> list[JobTelemetry]:
+    """Each job's events after its cursor (a sequence number), at most `limit` per job and poll."""
+    store = JobStore(engine)
+    found = []
+    for job_id, since in cursors.items():
+        r = store.get(job_id)
+        events = store.telemetry(job_id, since, limit=limit)
+        found.append(JobTelemetry(job_id, f"#{job_id} {r.spec.kernel} on {r.backend}", r.state.value, r.error,
+                                  events, len(events) == limit))
+    return found

@@ -1,16 +1,17 @@
-"""The Compute view: the jobs, starting a risk run, cancelling, rerunning and resuming.
+"""The Compute view: the jobs, starting a run, cancelling, rerunning and resuming, and live plots.
 
 Jobs started here run on the backend chosen (the local one runs its blocks in worker processes
 owned by this program); the list refreshes every second while a job is unfinished. Submitting,
-cancelling and reading details all happen off the GUI thread. Live plots of telemetry come with
-the telemetry issue; this view shows each job's latest estimates and log tail as text.
+cancelling and reading details all happen off the GUI thread. Below the list, the selected jobs'
+telemetry is plotted live (telemetry_panel), with their log and errors; a Details tab keeps each
+job's history, latest estimates and result as text.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
-    QSplitter, QVBoxLayout, QWidget,
+    QAbstractItemView, QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSplitter, QTabWidget,
+    QVBoxLayout, QWidget,
 )
 
 from genesis_desktop.compute import registry, service
@@ -20,38 +21,15 @@ from genesis_desktop.compute.jobstore import JobStore
 from genesis_desktop.portfolio.risk_inputs import risk_params_from_portfolio
 
 from .compute_jobs import JOB_COLUMNS, JOB_TABLES, job_details, jobs_frame
+from .compute_run_dialog import RunJobDialog
 from .desk import Desk
 from .page import Page
 from .queries import TableViewSpec
 from .table_model import RAW
 from .table_page import TablePage
+from .telemetry_panel import TelemetryPanel
 
 REFRESH_MS = 1000
-
-
-class RunRiskDialog(QDialog):
-    """Backend, seed, scenarios and workers for a portfolio risk run of the recommended and awarded."""
-
-    def __init__(self, backends: list[str], parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Run portfolio risk")
-        self.backend = QComboBox(accessibleName="Backend")
-        self.backend.addItems(backends)
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=1, accessibleName="Seed")
-        self.scenarios = QSpinBox(minimum=1_000, maximum=100_000_000, value=200_000, singleStep=100_000,
-                                  accessibleName="Scenarios")
-        self.scenarios.setGroupSeparatorShown(True)
-        self.workers = QSpinBox(minimum=1, maximum=512, value=2, accessibleName="Workers")
-        form = QFormLayout(self)
-        form.addRow("&Backend", self.backend)
-        form.addRow("&Seed", self.seed)
-        form.addRow("S&cenarios", self.scenarios)
-        form.addRow("&Workers (never changes the result)", self.workers)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Run")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
 
 
 class ComputePage(Page):
@@ -62,17 +40,20 @@ class ComputePage(Page):
         self.safe_mode = safe_mode = desk.safe_mode
         self._backends: list[Backend] = []  # those running jobs this program started
         self._selected_id: int | None = None
+        self._selected_ids: list[int] = []  # kept across the list's refreshes, which reset the rows
         spec = TableViewSpec("jobs", "Jobs", "jobs", "compute",
                              lambda engine: jobs_frame(engine, safe_mode), JOB_COLUMNS, JOB_TABLES)
         self.jobs = TablePage(desk, spec, self)
         self.jobs.state_changed.connect(self._jobs_changed)
+        self.jobs.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.jobs.table.selectionModel().selectionChanged.connect(self._show_details)
 
-        self.run_button = QPushButton("&Run risk…", objectName="runRisk")
+        self.run_button = QPushButton("&Run…", objectName="runJob")
+        self.run_button.setToolTip("Start a run: kernel, parameters, backend and seed")
         self.cancel_button = QPushButton("&Cancel job", objectName="cancelJob")
         self.rerun_button = QPushButton("Re&run", objectName="rerunJob")
         self.resume_button = QPushButton("Res&ume", objectName="resumeJob")
-        self.run_button.clicked.connect(self.ask_and_run_risk)
+        self.run_button.clicked.connect(self.ask_and_run)
         self.cancel_button.clicked.connect(lambda: self._on_selected(self.cancel_job))
         self.rerun_button.clicked.connect(lambda: self._on_selected(self.rerun_job))
         self.resume_button.clicked.connect(lambda: self._on_selected(self.resume_job))
@@ -92,12 +73,16 @@ class ComputePage(Page):
         buttons.addStretch(1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.jobs)
-        details_box = QWidget()
-        details_layout = QVBoxLayout(details_box)
-        details_layout.setContentsMargins(12, 0, 12, 0)
-        details_layout.addWidget(self.details)
-        splitter.addWidget(details_box)
-        splitter.setSizes([520, 180])
+        self.telemetry = TelemetryPanel(desk)
+        self.tabs = QTabWidget(objectName="jobTabs")
+        self.tabs.addTab(self.telemetry, "&Live telemetry")
+        self.tabs.addTab(self.details, "De&tails")
+        tabs_box = QWidget()
+        tabs_layout = QVBoxLayout(tabs_box)
+        tabs_layout.setContentsMargins(12, 0, 12, 0)
+        tabs_layout.addWidget(self.tabs)
+        splitter.addWidget(tabs_box)
+        splitter.setSizes([260, 520])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 6)
         layout.addWidget(self.notice)
@@ -131,6 +116,7 @@ class ComputePage(Page):
     def shutdown(self) -> None:
         """Stop the runners this program owns: their jobs become LOST, resumable on the next start."""
         self._timer.stop()
+        self.telemetry.timer.stop()
         for backend in self._backends:
             backend.close()
         self._backends.clear()
@@ -148,20 +134,29 @@ class ComputePage(Page):
         job_id = self._selected("id")
         return None if job_id is None else int(job_id)
 
-    def ask_and_run_risk(self) -> None:
+    def selected_jobs(self) -> list[int]:
+        model, rows = self.jobs.model, self.jobs.table.selectionModel().selectedRows()
+        return [int(model.index(r.row(), model.column_of("id")).data(RAW)) for r in rows]
+
+    def ask_and_run(self) -> None:
         names = [e.name for e in registry.discover(safe_mode=self.safe_mode) if not e.problem]
-        dialog = RunRiskDialog(names, self)
+        dialog = RunJobDialog(names, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.run_risk(dialog.backend.currentText(), dialog.seed.value(), dialog.scenarios.value(),
-                          dialog.workers.value())
+            self.run(dialog.chosen_kernel(), dialog.params(), dialog.backend.currentText(), dialog.seed.value(),
+                     dialog.workers.value())
 
     def run_risk(self, backend: str = registry.BUILTIN, seed: int = 1, scenarios: int = 200_000,
                  workers: int = 2) -> None:
+        self.run("risk", {"scenarios": scenarios}, backend, seed, workers)
+
+    def run(self, kernel: str, params: dict, backend: str = registry.BUILTIN, seed: int = 1,
+            workers: int = 2) -> None:
+        """Submit a run off the GUI thread; the risk kernel's inputs come from the open portfolio."""
         engine, safe_mode, running = self.desk.engine, self.safe_mode, self._backends
 
         def submit():
-            params = risk_params_from_portfolio(engine, scenarios=scenarios)
-            spec = service.make_spec("risk", params, seed=seed, resources=Resources(workers=workers))
+            full = risk_params_from_portfolio(engine, **params) if kernel == "risk" else params
+            spec = service.make_spec(kernel, full, seed=seed, resources=Resources(workers=workers))
             submitted = service.submit(JobStore(engine), spec, backend=backend, safe_mode=safe_mode)
             # Kept here, in the worker, so that closing the window stops it even if the answer is dropped.
             running.append(submitted.backend)
@@ -217,12 +212,16 @@ class ComputePage(Page):
             command(job_id)
 
     def _keep_selection(self) -> None:
-        """A refresh resets the table's rows: select the job that was selected again."""
-        if self._selected_id is None or self.selected_job() is not None:
+        """A refresh resets the table's rows: select the jobs that were selected again."""
+        if not self._selected_ids or self.selected_job() is not None:
             return
-        ids = self.jobs.model.raw_column("id")
-        if self._selected_id in ids:
-            self.jobs.table.selectRow(ids.index(self._selected_id))
+        ids = list(self.jobs.model.raw_column("id"))
+        table, model = self.jobs.table, self.jobs.model
+        selection = table.selectionModel()
+        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        for job_id in self._selected_ids:
+            if job_id in ids:
+                selection.select(model.index(ids.index(job_id), 0), flags)
 
     def _jobs_changed(self) -> None:
         model = self.jobs.model
@@ -246,6 +245,10 @@ class ComputePage(Page):
     def _show_details(self, *_args) -> None:
         self._update_buttons()
         job_id, engine = self.selected_job(), self.desk.engine
+        selected = self.selected_jobs()
+        if selected:
+            self._selected_ids = selected
+            self.telemetry.show_jobs(selected)
         if job_id is not None:
             self._selected_id = job_id
             self.desk.load("compute-details", lambda: job_details(engine, job_id),

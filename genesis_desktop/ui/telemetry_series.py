@@ -49,6 +49,9 @@ class Series:
         # Bumped on every change, so a redraw compares one integer instead of the arrays.
         self.version = 0
         self.received = 0  # samples ever appended, thinned or not
+        # Bumped when samples already held move or go (thinning, clear); between two bumps the
+        # series only grows at its end, which lets smoothing extend instead of starting over.
+        self.compactions = 0
 
     def __len__(self) -> int:
         return self.n
@@ -93,12 +96,14 @@ class Series:
         data[:, h:h + keep_tail] = data[:, moving_end:self.n].copy()
         self._history, self.n = h, h + keep_tail
         data[:, self.n:] = np.nan
+        self.compactions += 1
 
     def clear(self) -> None:
         self.n = self._history = 0
         self.stride = 1
         self._data[:] = np.nan
         self.version += 1
+        self.compactions += 1
 
     # Views of the filled part; they change under the caller at the next append.
     @property
@@ -133,35 +138,6 @@ class Series:
     @property
     def nbytes(self) -> int:
         return self._data.nbytes
-
-
-def debiased_ema(values: np.ndarray, weight: float) -> np.ndarray:
-    """TensorBoard's smoothing: an exponential moving average started at 0 and divided by 1 - w**k.
-
-    As in TensorBoard, non-finite values pass through and do not count, and a constant series is
-    returned as it is. The recurrence last = w*last + (1-w)*v is evaluated as a prefix scan (log2 n
-    whole-array passes), so a million points cost numpy time, not a Python loop.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    if not 0.0 <= weight < 1.0:
-        raise ValueError(f"smoothing weight must be in [0, 1), not {weight}")
-    out = values.copy()
-    if weight == 0.0 or values.size == 0:
-        return out
-    finite = np.isfinite(values)
-    v = values[finite]
-    if v.size == 0 or np.all(v == v[0]):
-        return out
-    acc = (1.0 - weight) * v
-    shift, factor = 1, weight
-    # After the pass with shift d, acc[i] holds the sum over the previous 2d inputs; factor = w**d.
-    while shift < acc.size and factor > 0.0:
-        acc[shift:] = acc[shift:] + factor * acc[:-shift]
-        shift *= 2
-        factor *= factor
-    acc /= -np.expm1(np.arange(1, acc.size + 1) * np.log(weight))  # 1 - w**k, exact for small w**k
-    out[finite] = acc
-    return out
 
 
 # Compute telemetry events -> series -----------------------------------------------------------

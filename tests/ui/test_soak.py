@@ -3,7 +3,9 @@
 PySide6 6.12.0 on CPython 3.11 drops a reference to None on every call of a void Qt method
 (`update()`, `setText()`, each paint); a live pyqtgraph plot then aborts the process with
 "Fatal Python error: none_dealloc" after a few hundred frames. This test is why PySide6 is pinned:
-an upgrade that brings the leak back fails here instead of in an officer's hands.
+an upgrade that brings the leak back fails here instead of in an officer's hands. 6.10.x and 6.11.x
+leak the other way (5 or 6 references gained per QPainter opened on a QPixmap or QPicture, so at
+every axis redraw): the pin is 6.9.3, which does neither.
 
 It needs only PySide6, pyqtgraph, numpy and pytest-qt, so it can be run on its own against any
 candidate PySide6 release (copy the file into an empty folder and run pytest there).

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from genesis_desktop.compute.telemetry import Kind
-from genesis_desktop.ui.telemetry_series import RELATIVE, STEP, WALL, RunTelemetry, Series, debiased_ema
+from genesis_desktop.ui.telemetry_series import RELATIVE, STEP, WALL, RunTelemetry, Series
 
 
 def _feed(series: Series, total: int, batch: int) -> None:
@@ -65,36 +65,6 @@ def test_band_series_needs_low_and_high():
         series.append_batch([1], [0], [0], [5])
     series.append_batch([1], [0], [0], [5], [4], [6])
     assert series.low.tolist() == [4] and series.high.tolist() == [6]
-
-
-def _reference_ema(values, weight):
-    # TensorBoard's loop, sample by sample.
-    last, count, out = 0.0, 0, []
-    for v in values:
-        if not np.isfinite(v):
-            out.append(v)
-            continue
-        last = last * weight + (1 - weight) * v
-        count += 1
-        out.append(last / (1 - weight ** count))
-    return np.array(out)
-
-
-@pytest.mark.parametrize("weight", [0.1, 0.6, 0.9, 0.99, 0.999])
-def test_debiased_ema_equals_the_reference_loop(weight):
-    rng = np.random.default_rng(7)
-    values = rng.normal(size=5000) + np.linspace(0, 3, 5000)
-    values[[10, 400]] = np.nan
-    np.testing.assert_allclose(debiased_ema(values, weight), _reference_ema(values, weight),
-                               rtol=1e-12, atol=1e-12, equal_nan=True)
-
-
-def test_debiased_ema_starts_at_the_first_value_not_at_zero():
-    smoothed = debiased_ema(np.array([10.0, 10.5, 11.0]), 0.99)
-    assert smoothed[0] == pytest.approx(10.0)
-    assert 10.0 < smoothed[2] < 11.0
-    np.testing.assert_array_equal(debiased_ema(np.full(5, 3.0), 0.9), np.full(5, 3.0))
-    np.testing.assert_array_equal(debiased_ema(np.array([1.0, 4.0]), 0.0), [1.0, 4.0])
 
 
 def _event(seq, seconds, kind, payload):

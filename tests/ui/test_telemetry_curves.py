@@ -1,0 +1,79 @@
+"""RunCurves, the one item that draws every run of a live plot: what the per-pixel-column reduction
+keeps (spikes, gaps, the edges), that it caches its paths, and that it draws nothing for no data."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtGui import QPolygonF
+
+from genesis_desktop.ui.telemetry_curves import Columns, RunCurves, reduce_by_column
+
+
+def _points(shape) -> np.ndarray:
+    if isinstance(shape, QPolygonF):
+        return np.array([(p.x(), p.y()) for p in shape])
+    return np.array([(shape.elementAt(i).x, shape.elementAt(i).y) for i in range(shape.elementCount())])
+
+
+def test_reduction_keeps_a_one_sample_spike_and_two_points_per_column():
+    x = np.arange(100_000, dtype=float)
+    y = np.zeros_like(x)
+    y[54_321] = 7.0
+    cx, ys = reduce_by_column(x, {"line": y}, Columns(0.0, 99_999.0, 500))
+    assert len(cx) <= 2 * 502
+    assert ys["line"].max() == 7.0 and ys["line"].min() == 0.0
+    assert np.all(np.diff(cx) >= 0)
+
+
+def test_reduction_leaves_gaps_and_band_edges_where_they_are():
+    x = np.arange(10_000, dtype=float)
+    y = np.ones_like(x)
+    y[4_000:6_000] = np.nan  # a gap wider than a column
+    low, high = y - np.linspace(0, 1, len(x)), y + np.linspace(0, 2, len(x))
+    cx, ys = reduce_by_column(x, {"line": y, "low": low, "high": high}, Columns(0.0, 9_999.0, 100))
+    inside_gap = (cx > 4_100) & (cx < 5_900)
+    assert inside_gap.any() and np.isnan(ys["line"][inside_gap]).all()
+    assert np.nanmin(ys["low"]) == pytest.approx(np.nanmin(low))
+    assert np.nanmax(ys["high"]) == pytest.approx(np.nanmax(high))
+
+
+def test_a_sample_outside_the_view_keeps_its_own_x():
+    x = np.array([-50.0, *np.linspace(0, 10, 1000), 60.0])
+    cx, ys = reduce_by_column(x, {"line": x * 0 + 1}, Columns(0.0, 10.0, 20))
+    assert cx[0] == -50.0 and cx[-1] == 60.0
+
+
+@pytest.fixture
+def plot_widget(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_paths_are_cached_until_data_or_view_change(plot_widget, qtbot):
+    curves = RunCurves()
+    plot_widget.addItem(curves)
+    curves.set_curve("empty", np.empty(0), line=np.empty(0))  # no data: nothing drawn, no crash
+    x = np.arange(50_000, dtype=float)
+    curves.set_curve("a", x, line=np.sin(x / 500))
+    view = plot_widget.getPlotItem().getViewBox()
+    view.setRange(xRange=(0, 50_000), yRange=(-1, 1), padding=0)
+    plot_widget.viewport().repaint()
+    built = curves.builds
+    assert len(_points(curves.path("a", "line"))) <= 2 * (view.width() + 2)
+    assert curves.path("empty", "line") is None
+    plot_widget.viewport().repaint()  # a repaint with nothing changed (a crosshair moving)
+    assert curves.builds == built
+    view.setRange(xRange=(0, 25_000), padding=0)
+    plot_widget.viewport().repaint()
+    assert curves.builds == built + 1
+    assert _points(curves.path("a", "line"))[:, 0].max() <= 25_000 + 50_000 / view.width() * 2 + 1
+
+
+def test_unknown_kinds_are_refused():
+    with pytest.raises(ValueError, match="a curve has line, raw, low, high, not middle"):
+        RunCurves().set_curve("a", np.arange(3.0), middle=np.arange(3.0))
