@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen, QPolygonF
 
 KINDS = ("line", "raw", "low", "high")
@@ -275,7 +275,17 @@ class RunCurves(pg.GraphicsObject):
                 shape = c.paths.get(kind)
                 if shape is None:
                     continue
-                painter.setPen(pen_of(c))
+                pen = pen_of(c)
+                if isinstance(shape, QPolygonF) and shape.size() == 1:
+                    # One sample draws no line: a dot, in pixels whatever the axes' scale.
+                    pen = QPen(pen)
+                    pen.setWidthF(5.0)
+                    pen.setCosmetic(True)
+                    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                    painter.setPen(pen)
+                    painter.drawPoint(shape.at(0))
+                    continue
+                painter.setPen(pen)
                 if isinstance(shape, QPolygonF):
                     painter.drawPolyline(shape)
                 else:

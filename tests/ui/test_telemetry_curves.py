@@ -77,3 +77,16 @@ def test_paths_are_cached_until_data_or_view_change(plot_widget, qtbot):
 def test_unknown_kinds_are_refused():
     with pytest.raises(ValueError, match="a curve has line, raw, low, high, not middle"):
         RunCurves().set_curve("a", np.arange(3.0), middle=np.arange(3.0))
+
+
+def test_a_single_sample_is_drawn_as_a_dot(plot_widget):
+    curves = RunCurves()
+    plot_widget.addItem(curves)
+    curves.set_curve("one", np.array([8.0]), line=np.array([21.8]))
+    curves.set_style("one", pg.mkPen("#E69F00"), pg.mkPen("#E69F00"), pg.mkBrush("#E69F00"))
+    plot_widget.getPlotItem().getViewBox().setRange(xRange=(7, 9), yRange=(20, 23), padding=0)
+    plot_widget.viewport().repaint()
+    image = plot_widget.grab().toImage()
+    centre = plot_widget.getPlotItem().getViewBox().mapViewToScene(pg.Point(8.0, 21.8))
+    point = plot_widget.mapFromScene(centre)
+    assert image.pixelColor(point.x(), point.y()).name() == "#e69f00"
