@@ -12,7 +12,8 @@ plots redraw and Qt paints what changed. Four LivePlots of eight runs each, in a
   percentile;
 - the event loop's longest stall and its 99th percentile (a 5 ms timer records how late it fires);
 - CPU use of the process (both threads) over the run, in cores;
-- resident memory growth, from before the series exist and from after their buffers have filled.
+- resident memory growth while the data streams (the aim), after the series' buffers have
+  filled, and with the building of the plots themselves.
 
 Then the same load drawn the common way, one pyqtgraph PlotDataItem per run with its peak
 downsampling and clip-to-view, as the baseline; and one redraw of 1,000,000 points in view with and
@@ -128,8 +129,9 @@ def redraw(plots, drawer: str) -> None:
 
 
 def run_load(app: QApplication, seconds: float, drawer: str) -> dict[str, float]:
-    rss_start = rss_mb()
+    rss_empty = rss_mb()
     window, plots, series = window_of_plots(app, drawer)
+    rss_start = rss_mb()
     producer = Producer(len(series))
     frames: list[float] = []
     parts: list[tuple[float, float]] = []
@@ -199,6 +201,7 @@ def run_load(app: QApplication, seconds: float, drawer: str) -> dict[str, float]
             "  of which paint ms": statistics.median(p[1] for p in parts) * 1000, "p99 frame ms": ms[int(0.99 * (len(ms) - 1))],
             "max stall ms": late[-1], "p99 stall ms": late[int(0.99 * (len(late) - 1))], "cpu cores": cpu,
             "memory growth MB": rss_end - rss_start, "growth after warm-up MB": rss_end - (warm_rss or rss_start),
+            "with building the plots MB": rss_end - rss_empty,
             "samples": int(sum(s.received for s in series))}
 
 

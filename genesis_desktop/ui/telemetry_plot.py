@@ -41,6 +41,8 @@ class _Run:
     visible: bool = True
     pinned: bool = False
     drawn_version: int = -1
+    # What the drawn arrays were made from; while it holds, a redraw only adds samples at the end.
+    drawn_from: tuple | None = None
     drawn: dict[str, np.ndarray] = field(default_factory=dict)  # what the curves hold, in data units
 
 
@@ -247,16 +249,20 @@ class LivePlot(QWidget):
                 if not shown:
                     continue
                 s = run.series
+                source = (id(s), s.compactions, self.x_mode, self.smoothing, self.log_y)
+                before = len(run.drawn.get("x", ())) if run.drawn_from == source else 0
                 # Copies: the series thins its buffer in place, under any array the curves hold.
                 run.drawn = {"x": s.x(self.x_mode).copy(), "value": s.value.copy(),
                              "smoothed": run.smoother.of(s, self.smoothing)}
+                run.drawn_from = source
+                grown_from = min(before, run.smoother.unchanged) if self.smoothing > 0 else before
                 ys = {"line": y(run.drawn["smoothed"])}
                 if self.smoothing > 0:
                     ys["raw"] = y(run.drawn["value"])
                 if s.band:
                     run.drawn.update(low=s.low.copy(), high=s.high.copy())
                     ys.update(low=y(run.drawn["low"]), high=y(run.drawn["high"]))
-                self.curves.set_curve(name, run.drawn["x"], **ys)
+                self.curves.set_curve(name, run.drawn["x"], grown_from=grown_from or None, **ys)
         if changed:
             self.frames += 1
             if self.follow:

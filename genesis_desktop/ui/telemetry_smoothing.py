@@ -49,6 +49,7 @@ class RunningEma:
         self._last = 0.0  # the biased average after them
         self._count = 0  # finite values among them
         self._first: float | None = None  # the first finite value, while all were equal to it
+        self.unchanged = 0  # leading values the last call returned as the call before it did
 
     def of(self, series: Series, weight: float) -> np.ndarray:
         """The smoothed values (a fresh array: the caller may keep it while the series moves on)."""
@@ -60,7 +61,11 @@ class RunningEma:
         if key != self._key or len(values) < self._n:
             self._key, self._n, self._last, self._count, self._first = key, 0, 0.0, 0, None
             self._out = np.empty(series.capacity)
+        self.unchanged = self._n
+        was_constant = self._first is not None
         self._extend(values[self._n:], weight)
+        if was_constant and self._first is None:
+            self.unchanged = 0  # the values shown exact until now become smoothed ones
         if self._first is not None:
             # Constant so far: TensorBoard shows a constant series unsmoothed.
             self._out[:self._n] = values[:self._n]

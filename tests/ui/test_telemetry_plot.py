@@ -192,3 +192,29 @@ def test_soak_frames_of_appended_batches_do_not_leak(plot):
     drift, growth = none_before - _none_refs(), _rss_bytes() - rss_before
     assert abs(drift) <= 200, f"references to None moved by {drift} over 2,000 frames"
     assert growth <= 40 * 2**20, f"resident memory grew {growth / 2**20:.1f} MiB over 2,000 frames"
+
+
+def test_a_growing_run_is_reduced_by_its_tail_to_what_a_full_reduction_gives(plot):
+    from genesis_desktop.ui.telemetry_reduce import Columns, in_view, reduce_run
+
+    s = Series(capacity=8192)
+    plot.add_run("a", s)
+    plot.set_smoothing(0.3)
+    plot.follow_button.setChecked(False)
+    plot.view.setRange(xRange=(0, 6000), yRange=(-50, 50), padding=0)
+    rng = np.random.default_rng(2)
+    done = 0
+    for _ in range(12):
+        step = np.arange(done, done + 400, dtype=float)
+        s.append_batch(step, step, step, rng.normal(size=400).cumsum())
+        done += 400
+        plot.redraw()
+        plot.plot.viewport().repaint()
+    c = plot.curves.curves["a"]
+    assert c.reduced is not None and c.reduced.lo == 0 and c.reduced.extended
+    (x0, x1), _ = plot.view.viewRange()
+    columns = Columns(x0, x1, max(int(plot.view.width()), 1))
+    whole = reduce_run(c.x, c.ys, columns, *in_view(c.x, x0, x1), columns.edges, columns.centres)
+    np.testing.assert_array_equal(c.reduced.x, whole.x)
+    for kind in ("line", "raw"):
+        np.testing.assert_array_equal(c.reduced.ys[kind], whole.ys[kind])

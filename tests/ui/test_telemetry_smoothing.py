@@ -81,3 +81,15 @@ def test_running_ema_keeps_a_constant_series_exact_until_it_moves():
     np.testing.assert_allclose(running.of(series, 0.9), _reference_ema(series.value, 0.9), rtol=1e-12)
     with pytest.raises(ValueError, match="weight must be in"):
         running.of(series, 1.0)
+
+
+def test_running_ema_says_how_much_of_its_last_answer_still_stands():
+    series, running = Series(capacity=64), RunningEma()
+    _append(series, [1.0, 2.0, 3.0], 0)
+    running.of(series, 0.5)
+    assert running.unchanged == 0
+    _append(series, [4.0], 3)
+    running.of(series, 0.5)
+    assert running.unchanged == 3
+    running.of(series, 0.6)  # a new weight changes every value
+    assert running.unchanged == 0
