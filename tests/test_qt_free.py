@@ -16,7 +16,7 @@ import genesis_desktop
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = Path(genesis_desktop.__file__).parent
 QT_MODULES = ("PySide6", "shiboken6", "pyqtgraph", "superqt", "PyQt5", "PyQt6")
-CORE_TESTS = ["tests/portfolio", "tests/cli", "tests/compute"]
+CORE_TESTS = ["tests/portfolio", "tests/cli", "tests/compute", "tests/review"]
 
 
 def _blocked_env(tmp_path: Path) -> dict[str, str]:
