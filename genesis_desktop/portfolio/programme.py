@@ -73,6 +73,8 @@ class Call(Base):
     closes_on: Mapped[date | None] = mapped_column(Date)
     topic_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The call's rubric as review.rubric.Rubric.to_json(); None: the programme's default rubric.
+    rubric: Mapped[dict | None] = mapped_column(JSON)
 
     __table_args__ = (
         currency_check("currency"),

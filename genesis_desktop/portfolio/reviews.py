@@ -1,11 +1,12 @@
-"""Reviewers and their reviews. The review issue fills in rubrics, conflicts and calibration; these
-tables hold what a reviewer is and what they wrote."""
+"""Reviewers, their reviews and what surrounds them: assignments, bids, conflicts of interest and
+their waivers, and the earlier versions of a submitted review. The rules live in genesis_desktop.review;
+these tables hold the records."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
@@ -26,6 +27,8 @@ class Reviewer(Base):
     expertise: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Partner codes the reviewer is tied to (employer, board seat, funding): a source of conflicts.
     partner_ties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Recent co-authors and collaborators (names or e-mails) the reviewer listed: a source of conflicts.
+    collaborators: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     institution = relationship("Institution")
 
@@ -47,3 +50,79 @@ class Review(Base):
 
     proposal = relationship("Proposal")
     reviewer = relationship("Reviewer")
+
+
+class ReviewVersion(Base):
+    """A submitted review as it was before a later change; the change's reason is kept with it."""
+
+    __tablename__ = "review_version"
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scores: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    comments: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    replaced_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("length(reason) > 0", name="reason_present"),)
+
+
+class ReviewAssignment(Base):
+    """A proposal given to a reviewer; `position` is the reviewer's own randomised reading order."""
+
+    __tablename__ = "review_assignment"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewer.id", ondelete="RESTRICT"), primary_key=True,
+                                             index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ReviewBid(Base):
+    """How much a reviewer wants a proposal: -1 not willing, 0 neutral, 1 willing, 2 eager."""
+
+    __tablename__ = "review_bid"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    bid: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("bid BETWEEN -1 AND 2", name="bid_in_range"),)
+
+
+class ReviewConflict(Base):
+    """A conflict of interest, found from the records (declared_by NULL) or declared by someone."""
+
+    __tablename__ = "review_conflict"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    declared_by: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "reviewer_id", "kind", name="uq_conflict_once_per_kind"),
+        CheckConstraint("kind IN ('institution', 'coauthor', 'partner', 'personal', 'other')", name="known_kind"),
+    )
+
+
+class ConflictWaiver(Base):
+    """Permission to assign despite a conflict: a written reason, who granted it and when."""
+
+    __tablename__ = "conflict_waiver"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(String(200))
+    granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("length(reason) >= 20", name="reason_written"),)
