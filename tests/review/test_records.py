@@ -91,3 +91,37 @@ def test_refused_declarations_and_waivers_change_nothing(portfolio):
     with pytest.raises(ConflictError, match="no proposal with the code 'P-9'"):
         declare_conflict(portfolio, "P-9", "clear@mit.edu", "other", "reason", by="me")
     assert counts() == before
+
+
+def test_reminders_list_exactly_the_assigned_reviews_not_yet_submitted(portfolio):
+    from datetime import datetime
+
+    from genesis_desktop.portfolio.reviews import Review, ReviewAssignment, ReviewState
+    from genesis_desktop.review.reminders import missing_reviews
+
+    with portfolio.session() as s, s.begin():
+        call = s.scalar(select(Call))
+        lead = s.scalar(select(Institution).where(Institution.code == "MIT"))
+        extra = Proposal(code="P-2", call_id=call.id, phase="I", title="Fusion", lead_institution_id=lead.id,
+                         principal_investigator="B")
+        s.add(extra)
+        s.flush()
+        ids = {r.email: r.id for r in s.scalars(select(Reviewer))}
+        p1 = s.scalar(select(Proposal.id).where(Proposal.code == "P-1"))
+        for email, proposal, position in (("clear@mit.edu", p1, 1), ("clear@mit.edu", extra.id, 0),
+                                          ("friend@stanford.edu", extra.id, 0), ("board@mit.edu", extra.id, 0)):
+            s.add(ReviewAssignment(proposal_id=proposal, reviewer_id=ids[email], position=position))
+        s.add_all([
+            Review(proposal_id=extra.id, reviewer_id=ids["clear@mit.edu"], scores={"merit": 3}, state=ReviewState.DRAFT),
+            Review(proposal_id=extra.id, reviewer_id=ids["friend@stanford.edu"], scores={"merit": 2},
+                   state=ReviewState.SUBMITTED, submitted_at=datetime(2026, 5, 2)),
+            # A review nobody asked for is not owed by anyone.
+            Review(proposal_id=p1, reviewer_id=ids["lab@ornl.gov"], scores={}, state=ReviewState.DRAFT),
+        ])
+    owed = missing_reviews(portfolio)
+    assert [(o.reviewer, o.proposals, o.drafts) for o in owed] == [
+        ("clear@mit.edu", ("P-2", "P-1"), ("P-2",)),  # in the reviewer's own order
+        ("board@mit.edu", ("P-2",), ()),
+    ]
+    assert missing_reviews(portfolio, "NO-SUCH-CALL") == []
+    assert missing_reviews(portfolio, "DE-FOA-0003612") == owed
