@@ -64,9 +64,10 @@ def _pace(r: JobRecord, now: datetime) -> tuple[float, float]:
     """
     end = r.updated_at if r.state.is_final else now
     elapsed = (end - r.created_at).total_seconds() if r.created_at else 0.0
-    rate = r.blocks_done / elapsed * 60 if elapsed > 0 and r.blocks_done else float("nan")
-    left = 0.0 if r.state.is_final else (r.spec.blocks - r.blocks_done) / rate * 60 if rate == rate else float("nan")
-    return rate, left
+    if elapsed <= 0 or not r.blocks_done:
+        return float("nan"), float("nan")
+    rate = r.blocks_done / elapsed * 60
+    return rate, (0.0 if r.state.is_final else (r.spec.blocks - r.blocks_done) / rate * 60)
 
 
 def jobs_frame(engine: Engine, safe_mode: bool = False) -> pd.DataFrame:

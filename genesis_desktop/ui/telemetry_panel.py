@@ -1,8 +1,8 @@
 """Live telemetry of the selected jobs: one plot per quantity, every job a run in it, with its log.
 
 The panel polls the job store off the GUI thread (4 times a second while a shown job is unfinished)
-for the events after each job's last sequence number, and hands them to the job's RunTelemetry as
-one batch, which appends arrays to its series; the plots redraw on their own 30 Hz timers. A plot
+for the events after each job's last sequence number and decodes them there into arrays; the GUI
+thread appends them to the job's series in one call each; the plots redraw on their own 30 Hz timers. A plot
 appears when its first series does: progress and throughput for every job, one per estimate with
 its 95% band, and CPU, memory and GPU plots where the backend reports them.
 
@@ -22,8 +22,9 @@ from genesis_desktop.compute.jobs import JobState
 from .compute_jobs import JobTelemetry, telemetry_since
 from .desk import Desk
 from .telemetry_plot import X_TITLES, LivePlot
+from .telemetry_plot_controls import set_quietly
 from .telemetry_series import (ESTIMATE_PREFIX, METRIC_PREFIX, PROGRESS, RESOURCE_FIELDS, THROUGHPUT, X_MODES,
-                               RunTelemetry)
+                               DecodedEvents, RunTelemetry, decode_events)
 
 POLL_MS = 250
 PLOT_COLUMNS = 2
@@ -186,31 +187,40 @@ class TelemetryPanel(QWidget):
             return
         self._polling = True
         engine = self.desk.engine
-        cursors = {j.job_id: j.telemetry.last_seq for j in self.jobs.values()}
-        self.desk.load("telemetry-poll", lambda: telemetry_since(engine, cursors), self._arrived, self._failed)
+        cursors = {j.job_id: j.telemetry.cursor for j in self.jobs.values()}
+        labels = {j.job_id: j.label for j in self.jobs.values()}
+
+        def fetch_and_decode() -> list[tuple[JobTelemetry, DecodedEvents, list[str]]]:
+            # Decoding a backlog is Python per event: done here, the GUI thread only appends arrays.
+            found = telemetry_since(engine, {job_id: c.last_seq for job_id, c in cursors.items()})
+            return [(jt, decode_events(jt.events, cursors[jt.job_id]),
+                     [line for e in jt.events if (line := _log_line(labels[jt.job_id] or jt.label, e))])
+                    for jt in found]
+
+        self.desk.load("telemetry-poll", fetch_and_decode, self._arrived, self._failed)
 
     def _failed(self, message: str) -> None:
         self._polling = False
         self.error.setText(f"Could not read the telemetry: {message}")
         self.error.show()
 
-    def _arrived(self, found: list[JobTelemetry]) -> None:
+    def _arrived(self, found: list[tuple[JobTelemetry, DecodedEvents, list[str]]]) -> None:
         self._polling = False
         lines, more = [], False
-        for jt in found:
+        for jt, decoded, job_lines in found:
             job = self.jobs.get(jt.job_id)
-            if job is None:  # unselected while the poll ran
+            changed = None if job is None else job.telemetry.apply(decoded)
+            if changed is None:  # unselected, or selected afresh, while the poll ran
                 continue
             job.label = job.label or jt.label
             job.state, job.error = jt.state, jt.error
-            changed = job.telemetry.add_events(jt.events)
             for name in sorted(changed, key=plot_order):
                 plot = self._plot(name)
                 if job.label not in plot.runs:
                     plot.add_run(job.label, job.telemetry.series[name])
                     if job.job_id in self.pinned:
                         plot.set_pinned(job.label, True)
-            lines += [line for e in jt.events if (line := _log_line(job.label, e))]
+            lines += job_lines
             more = more or jt.more
         if lines:
             self.log.appendPlainText("\n".join(lines))
@@ -262,27 +272,21 @@ class TelemetryPanel(QWidget):
 
     def set_smoothing(self, weight: float) -> None:
         self.smoothing = weight
-        self._quietly(self.smoothing_slider, self.smoothing_slider.setValue, round(weight * 1000))
+        set_quietly(self.smoothing_slider, self.smoothing_slider.setValue, round(weight * 1000))
         for plot in self.plots.values():
             plot.set_smoothing(weight)
 
     def set_x_mode(self, mode: str) -> None:
         self.x_mode = mode
-        self._quietly(self.x_box, self.x_box.setCurrentIndex, X_MODES.index(mode))
+        set_quietly(self.x_box, self.x_box.setCurrentIndex, X_MODES.index(mode))
         for plot in self.plots.values():
             plot.set_x_mode(mode)
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
-        self._quietly(self.pause_button, self.pause_button.setChecked, paused)
+        set_quietly(self.pause_button, self.pause_button.setChecked, paused)
         for plot in self.plots.values():
             plot.set_paused(paused)
-
-    @staticmethod
-    def _quietly(widget: QWidget, setter, value) -> None:
-        blocked = widget.blockSignals(True)
-        setter(value)
-        widget.blockSignals(blocked)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -24,7 +24,7 @@ from .telemetry_axes import CachedAxisItem, CachedDateAxisItem
 from .telemetry_curves import RunCurves
 from .telemetry_export import write_csv, write_image
 from .telemetry_legend import RunLegend
-from .telemetry_plot_controls import X_TITLES, PlotControlBar
+from .telemetry_plot_controls import X_TITLES, PlotControlBar, set_quietly
 from .telemetry_series import STEP, WALL, X_MODES, Series
 from .telemetry_smoothing import RunningEma
 
@@ -182,12 +182,12 @@ class LivePlot(QWidget):
 
     def set_smoothing(self, weight: float) -> None:
         self.smoothing = min(max(float(weight), 0.0), 0.999)
-        self._show_setting(self.smoothing_slider, self.smoothing_slider.setValue, round(self.smoothing * 1000))
+        set_quietly(self.smoothing_slider, self.smoothing_slider.setValue, round(self.smoothing * 1000))
         self._all_dirty()
 
     def set_log_y(self, log: bool) -> None:
         self.log_y = bool(log)
-        self._show_setting(self.log_box, self.log_box.setChecked, self.log_y)
+        set_quietly(self.log_box, self.log_box.setChecked, self.log_y)
         self.item.getAxis("left").setLogMode(False, self.log_y)
         self._all_dirty()
 
@@ -195,7 +195,7 @@ class LivePlot(QWidget):
         if mode not in X_MODES:
             raise ValueError(f"unknown x-axis mode {mode!r}; choose one of {', '.join(X_MODES)}")
         self.x_mode = mode
-        self._show_setting(self.x_box, self.x_box.setCurrentIndex, X_MODES.index(mode))
+        set_quietly(self.x_box, self.x_box.setCurrentIndex, X_MODES.index(mode))
         self._set_x_axis()
         self._set_follow(True)
         self._all_dirty()
@@ -203,19 +203,12 @@ class LivePlot(QWidget):
     def set_paused(self, paused: bool) -> None:
         """Stop drawing new data (it is still kept); resuming draws what came meanwhile."""
         self.paused = bool(paused)
-        self._show_setting(self.pause_button, self.pause_button.setChecked, self.paused)
+        set_quietly(self.pause_button, self.pause_button.setChecked, self.paused)
         self._sync_timer()
-
-    @staticmethod
-    def _show_setting(widget: QWidget, setter, value) -> None:
-        # A setting changed in code shows on its control without the control calling back.
-        blocked = widget.blockSignals(True)
-        setter(value)
-        widget.blockSignals(blocked)
 
     def _set_follow(self, follow: bool) -> None:
         self.follow = bool(follow)
-        self._show_setting(self.follow_button, self.follow_button.setChecked, self.follow)
+        set_quietly(self.follow_button, self.follow_button.setChecked, self.follow)
         if self.follow:
             self._fit()
 

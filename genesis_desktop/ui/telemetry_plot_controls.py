@@ -16,6 +16,13 @@ from .telemetry_series import RELATIVE, STEP, WALL, X_MODES
 X_TITLES = {STEP: "step (blocks done)", RELATIVE: "seconds since start", WALL: "time (UTC)"}
 
 
+def set_quietly(widget: QWidget, setter: Callable, value) -> None:
+    """Show a setting made in code on its control, without the control calling back."""
+    blocked = widget.blockSignals(True)
+    setter(value)
+    widget.blockSignals(blocked)
+
+
 class PlotControlBar(QWidget):
     def __init__(self, export_csv: Callable[[str], object], export_image: Callable[[str], None],
                  title: Callable[[], str], parent: QWidget | None = None) -> None:

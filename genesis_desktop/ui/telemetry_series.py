@@ -157,10 +157,69 @@ def _posix(at: datetime) -> float:
     return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).timestamp()
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a run's decoding stands: the last event taken, the run's first event time, blocks done."""
+
+    last_seq: int = 0
+    start: float | None = None
+    done: float = 0.0
+
+
 @dataclass
-class _Pending:
-    band: bool
-    rows: list[tuple[float, ...]] = field(default_factory=list)
+class DecodedEvents:
+    """Events turned into arrays, ready to append: made off the GUI thread, applied on it."""
+
+    since: Cursor  # the cursor it was decoded from: applied only if the run still stands there
+    until: Cursor
+    rows: dict[str, tuple[bool, np.ndarray]] = field(default_factory=dict)  # name -> (band, columns x samples)
+    state: str | None = None
+    logs: list[tuple[str, str]] = field(default_factory=list)
+
+
+def decode_events(events: Iterable[Any], since: Cursor = Cursor()) -> DecodedEvents:
+    """Events after `since` as per-series sample columns (already-seen sequence numbers skipped).
+
+    Pure, so that a poll decodes a long backlog (Python work per event) in its worker thread and the
+    GUI thread only appends arrays.
+    """
+    last_seq, start, done = since.last_seq, since.start, since.done
+    pending: dict[str, tuple[bool, list[tuple[float, ...]]]] = {}
+    state, logs = None, []
+
+    def put(name: str, row: tuple[float, ...], band: bool = False) -> None:
+        pending.setdefault(name, (band, []))[1].append(row)
+
+    for event in events:
+        if event.seq <= last_seq:
+            continue
+        last_seq = event.seq
+        wall = _posix(event.at)
+        if start is None:
+            start = wall
+        rel = wall - start
+        kind, p = _kind(event), event.payload
+        if kind == "progress":
+            done = float(p["done"])
+            total = float(p["total"])
+            put(PROGRESS, (done, rel, wall, done / total if total else np.nan))
+        elif kind == "throughput":
+            put(THROUGHPUT, (done, rel, wall, float(p["items_per_s"])))
+        elif kind == "estimate":
+            put(ESTIMATE_PREFIX + p["name"],
+                (done, rel, wall, float(p["value"]), float(p["low"]), float(p["high"])), band=True)
+        elif kind == "metric":
+            put(METRIC_PREFIX + p["name"], (float(p["step"]), rel, wall, float(p["value"])))
+        elif kind == "resource":
+            for name in RESOURCE_FIELDS:
+                if p.get(name) is not None:
+                    put(name, (done, rel, wall, float(p[name])))
+        elif kind == "state":
+            state = p["state"]
+        elif kind == "log":
+            logs.append((p["level"], p["line"]))
+    rows = {name: (band, np.asarray(r, dtype=np.float64).T) for name, (band, r) in pending.items()}
+    return DecodedEvents(since, Cursor(last_seq, start, done), rows, state, logs)
 
 
 class RunTelemetry:
@@ -176,50 +235,28 @@ class RunTelemetry:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.capacity = capacity
         self.series: dict[str, Series] = {}
-        self.last_seq = 0  # ask the store for what came after this
+        self.cursor = Cursor()  # decode what the store has after this
         self.state: str | None = None
         self.log: deque[tuple[str, str]] = deque(maxlen=LOG_LINES_KEPT)
-        self._start: float | None = None
-        self._done = 0.0
+
+    @property
+    def last_seq(self) -> int:
+        return self.cursor.last_seq
 
     def add_events(self, events: Iterable[Any]) -> set[str]:
         """Take new events (already-seen sequence numbers are skipped); returns the names changed."""
-        pending: dict[str, _Pending] = {}
+        return self.apply(decode_events(events, self.cursor))
 
-        def put(name: str, row: tuple[float, ...], band: bool = False) -> None:
-            pending.setdefault(name, _Pending(band)).rows.append(row)
-
-        for event in events:
-            if event.seq <= self.last_seq:
-                continue
-            self.last_seq = event.seq
-            wall = _posix(event.at)
-            if self._start is None:
-                self._start = wall
-            rel = wall - self._start
-            kind, p = _kind(event), event.payload
-            if kind == "progress":
-                self._done = float(p["done"])
-                total = float(p["total"])
-                put(PROGRESS, (self._done, rel, wall, self._done / total if total else np.nan))
-            elif kind == "throughput":
-                put(THROUGHPUT, (self._done, rel, wall, float(p["items_per_s"])))
-            elif kind == "estimate":
-                put(ESTIMATE_PREFIX + p["name"],
-                    (self._done, rel, wall, float(p["value"]), float(p["low"]), float(p["high"])), band=True)
-            elif kind == "metric":
-                put(METRIC_PREFIX + p["name"], (float(p["step"]), rel, wall, float(p["value"])))
-            elif kind == "resource":
-                for name in RESOURCE_FIELDS:
-                    if p.get(name) is not None:
-                        put(name, (self._done, rel, wall, float(p[name])))
-            elif kind == "state":
-                self.state = p["state"]
-            elif kind == "log":
-                self.log.append((p["level"], p["line"]))
-        for name, batch in pending.items():
+    def apply(self, decoded: DecodedEvents) -> set[str] | None:
+        """Append what `decode_events` made; None (nothing done) if it was decoded from another cursor."""
+        if decoded.since != self.cursor:
+            return None
+        self.cursor = decoded.until
+        self.state = decoded.state or self.state
+        self.log.extend(decoded.logs)
+        for name, (band, columns) in decoded.rows.items():
             series = self.series.get(name)
             if series is None:
-                series = self.series[name] = Series(self.capacity, band=batch.band)
-            series.append_batch(*np.asarray(batch.rows, dtype=np.float64).T)
-        return set(pending)
+                series = self.series[name] = Series(self.capacity, band=band)
+            series.append_batch(*columns)
+        return set(decoded.rows)

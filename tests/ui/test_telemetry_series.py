@@ -107,3 +107,18 @@ def test_run_telemetry_maps_events_to_series():
     again = run.add_events(events + [_event(9, 5, Kind.PROGRESS, {"done": 3, "total": 4})])
     assert again == {"progress"}
     assert progress.value.tolist() == [0.25, 0.5, 0.75]
+
+
+def test_events_decoded_elsewhere_are_applied_only_where_they_were_decoded_from():
+    from genesis_desktop.ui.telemetry_series import Cursor, decode_events
+
+    run = RunTelemetry(capacity=64)
+    first = [_event(1, 0, Kind.PROGRESS, {"done": 1, "total": 4}), _event(2, 2, Kind.LOG, {"level": "info", "line": "hi"})]
+    decoded = decode_events(first, run.cursor)  # as a poll's worker thread does
+    assert run.apply(decoded) == {"progress"} and run.last_seq == 2 and list(run.log) == [("info", "hi")]
+    assert run.apply(decoded) is None  # the same batch twice: the run has moved on, nothing appended
+    assert len(run.series["progress"]) == 1
+    later = decode_events([_event(3, 4, Kind.PROGRESS, {"done": 2, "total": 4})], run.cursor)
+    assert later.since == Cursor(2, run.cursor.start, 1.0)
+    run.apply(later)
+    np.testing.assert_array_equal(run.series["progress"].relative, [0.0, 4.0])  # time still counts from event 1
