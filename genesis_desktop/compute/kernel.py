@@ -45,6 +45,31 @@ def checkpoint() -> None:
         raise Stopped("stopped on request")
 
 
+_metric_sinks = threading.local()
+
+
+@contextmanager
+def metrics_to(sink: Callable[[str, float, int], None]) -> Iterator[None]:
+    """Send this thread's `report_metric` calls to `sink(name, value, step)` while inside."""
+    previous = getattr(_metric_sinks, "sink", None)
+    _metric_sinks.sink = sink
+    try:
+        yield
+    finally:
+        _metric_sinks.sink = previous
+
+
+def report_metric(name: str, value: float, step: int) -> None:
+    """A kernel reports how a long block is going (an optimiser's objective, its gap, the share done).
+
+    The local backend plots these live; elsewhere, or with no sink installed, this does nothing, so a
+    kernel calls it freely. Never part of a result: results come only from partials.
+    """
+    sink = getattr(_metric_sinks, "sink", None)
+    if sink is not None:
+        sink(name, float(value), int(step))
+
+
 class SpecError(PermanentError, ValueError):
     """A permanent error in a job spec: retrying or another backend cannot help.
 

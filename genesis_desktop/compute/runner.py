@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import random
 import threading
 import time
@@ -29,6 +30,7 @@ from .remote import ProgressReport
 TICK_S = 0.2  # cancel answers within this (plus stopping the workers): well inside the one second promised
 FLUSH_S = 0.1  # at most ten saves and reports a second: many small blocks make one transaction, not hundreds
 HEARTBEAT_S = 1.0
+MAX_METRICS_PER_TICK = 500  # a kernel that reports in a tight loop cannot flood the telemetry table
 
 
 def default_workers() -> int:
@@ -100,10 +102,11 @@ class BlockRunner(threading.Thread):
         if self.block_order_seed is not None:
             random.Random(self.block_order_seed).shuffle(order)
         workers = min(spec.resources.workers or default_workers(), len(order))
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=worker.init_worker)
+        context = multiprocessing.get_context("spawn")
+        metrics = context.Queue()
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=worker.init_worker, initargs=(metrics,))
         pending: dict[Future, int] = {}
-        report = _Reporter(self, k, done)
+        report = _Reporter(self, k, done, metrics)
         try:
             for b in order:
                 pending[pool.submit(worker.run_block, spec.kernel, dict(spec.params), spec.seed, b)] = b
@@ -122,6 +125,8 @@ class BlockRunner(threading.Thread):
             return True
         finally:
             _shut_down(pool, abandon=bool(pending))
+            report.drain_metrics()
+            metrics.close()
 
     def _collect(self, future: Future, block: int, run: int) -> Block:
         try:
@@ -143,8 +148,8 @@ class BlockRunner(threading.Thread):
 class _Reporter:
     """Paces the runner's telemetry: progress and estimates when blocks finish, usage every heartbeat."""
 
-    def __init__(self, runner: BlockRunner, k: Kernel, done: dict[int, Partial]):
-        self.runner = runner
+    def __init__(self, runner: BlockRunner, k: Kernel, done: dict[int, Partial], metrics):
+        self.runner, self.metrics = runner, metrics
         self.progress = ProgressReport(k, runner.spec, done)
         self.last_beat = time.monotonic()
         self.usage = UsageSampler()
@@ -153,11 +158,24 @@ class _Reporter:
         runner, now = self.runner, time.monotonic()
         if finished:
             runner.store.append(runner.job_id, self.progress.events(finished))
+        self.drain_metrics()
         if now - self.last_beat >= HEARTBEAT_S:
             self.last_beat = now
             pids = _pids(pool)
             cpu, rss = self.usage.sample(pids)
             runner.store.heartbeat(runner.job_id, [telemetry.resource(cpu, rss, len(pids))])
+
+
+    def drain_metrics(self) -> None:
+        """What kernels reported with report_metric since the last tick, as one batch of events."""
+        events = []
+        try:
+            while len(events) < MAX_METRICS_PER_TICK:
+                events.append(telemetry.metric(*self.metrics.get_nowait()))
+        except (queue.Empty, OSError, ValueError):  # nothing more; or the queue is already closed
+            pass
+        if events:
+            self.runner.store.append(self.runner.job_id, events)
 
 
 def _pids(pool: ProcessPoolExecutor) -> list[int]:

@@ -15,7 +15,12 @@ from multiprocessing.connection import wait
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def init_worker() -> None:
+_metrics = None  # the runner's queue for the metrics a kernel reports while a block runs
+
+
+def init_worker(metrics=None) -> None:
+    global _metrics
+    _metrics = metrics
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
     parent = multiprocessing.parent_process()
@@ -32,11 +37,16 @@ def _exit_with(sentinel: int) -> None:
 
 def run_block(kernel_name: str, params: dict, seed: int, block: int):
     """(block, partial, seconds of compute) for one block."""
+    from .kernel import metrics_to
     from .kernels import kernel
 
     k = kernel(kernel_name)
     started = time.perf_counter()
-    partial = k.run_block(params, seed, block)
+    if _metrics is None:
+        partial = k.run_block(params, seed, block)
+    else:
+        with metrics_to(lambda name, value, step: _metrics.put((name, value, step))):
+            partial = k.run_block(params, seed, block)
     return block, partial, time.perf_counter() - started
 
 

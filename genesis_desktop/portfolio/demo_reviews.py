@@ -11,8 +11,9 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from .demo_facts import Facts
-from .demo_synth import AW, PATH_LEN, PATH_STATUS, REC, STREAM_REVIEWERS, STREAM_REVIEWS, UR, Pools, rng_for
-from .reviews import Review, Reviewer, ReviewState
+from .demo_synth import (AW, PATH_LEN, PATH_STATUS, REC, STREAM_ASSIGNMENTS, STREAM_REVIEWERS, STREAM_REVIEWS, UR, Pools,
+                         rng_for)
+from .reviews import Review, ReviewAssignment, Reviewer, ReviewState
 
 CRITERIA = ("merit", "relevance", "team", "feasibility", "ai_platform", "budget")
 REVIEWERS = 60
@@ -87,4 +88,20 @@ def add_reviews(session: Session, extras: dict | None, reviewers: list[Reviewer]
             ))
     session.add_all(made)
     session.flush()
+    _assign(session, made, seed)
     return len(made)
+
+
+def _assign(session: Session, reviews: list[Review], seed: int) -> None:
+    """Every demo review was assigned: one assignment per review, in a reading order drawn per
+    reviewer (as the assignment's save does), on a stream of its own so nothing else moves."""
+    rng = rng_for(seed, STREAM_ASSIGNMENTS)
+    by_reviewer: dict[int, list[Review]] = {}
+    for r in reviews:
+        by_reviewer.setdefault(r.reviewer_id, []).append(r)
+    # Assigned two days before the review was last touched: a fixed stamp keeps the demo byte-identical.
+    session.add_all(ReviewAssignment(proposal_id=r.proposal_id, reviewer_id=reviewer, position=int(position),
+                                     assigned_at=r.updated_at - timedelta(days=2), assigned_by="demo")
+                    for reviewer, mine in sorted(by_reviewer.items())
+                    for r, position in zip(mine, rng.permutation(len(mine))))
+    session.flush()

@@ -18,7 +18,7 @@ from .money import minor_digits, parse_amount
 from .proposals import ProposalStatus
 
 BLOCK = 50_000
-STREAM_PROPOSALS, STREAM_REVIEWERS, STREAM_REVIEWS = 1, 2, 3
+STREAM_PROPOSALS, STREAM_REVIEWERS, STREAM_REVIEWS, STREAM_ASSIGNMENTS = 1, 2, 3, 4
 
 STATUSES = [s.value for s in ProposalStatus]
 S, UR, REC, AW, DEC, WD = (STATUSES.index(s.value) for s in ProposalStatus)
