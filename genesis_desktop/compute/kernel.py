@@ -23,40 +23,39 @@ class Stopped(Exception):
     """Raised by `checkpoint()` inside a block when whoever runs it asked it to stop (a cancel)."""
 
 
-_stop_checks = threading.local()
+class _PerThread(threading.local):
+    """A hook a runner installs for the blocks run in its thread: one value, restored on leaving."""
+
+    value = None
+
+    @contextmanager
+    def bound(self, value) -> Iterator[None]:
+        previous, self.value = self.value, value
+        try:
+            yield
+        finally:
+            self.value = previous
 
 
-@contextmanager
-def stop_when(should_stop: Callable[[], bool]) -> Iterator[None]:
+_stop_checks, _metric_sinks = _PerThread(), _PerThread()
+
+
+def stop_when(should_stop: Callable[[], bool]):
     """Run blocks in this thread under `should_stop`: their `checkpoint()` calls raise Stopped once it
     answers True. How a Dask task or a cluster worker stops a running block, not only queued ones."""
-    previous = getattr(_stop_checks, "check", None)
-    _stop_checks.check = should_stop
-    try:
-        yield
-    finally:
-        _stop_checks.check = previous
+    return _stop_checks.bound(should_stop)
 
 
 def checkpoint() -> None:
     """A kernel calls this between chunks of a long block: cheap, and a no-op unless run under stop_when."""
-    check = getattr(_stop_checks, "check", None)
+    check = _stop_checks.value
     if check is not None and check():
         raise Stopped("stopped on request")
 
 
-_metric_sinks = threading.local()
-
-
-@contextmanager
-def metrics_to(sink: Callable[[str, float, int], None]) -> Iterator[None]:
+def metrics_to(sink: Callable[[str, float, int], None]):
     """Send this thread's `report_metric` calls to `sink(name, value, step)` while inside."""
-    previous = getattr(_metric_sinks, "sink", None)
-    _metric_sinks.sink = sink
-    try:
-        yield
-    finally:
-        _metric_sinks.sink = previous
+    return _metric_sinks.bound(sink)
 
 
 def report_metric(name: str, value: float, step: int) -> None:
@@ -65,7 +64,7 @@ def report_metric(name: str, value: float, step: int) -> None:
     The local backend plots these live; elsewhere, or with no sink installed, this does nothing, so a
     kernel calls it freely. Never part of a result: results come only from partials.
     """
-    sink = getattr(_metric_sinks, "sink", None)
+    sink = _metric_sinks.value
     if sink is not None:
         sink(name, float(value), int(step))
 
