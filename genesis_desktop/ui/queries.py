@@ -30,7 +30,8 @@ from .table_format import add_money
 from .table_reader import Reading, read_frame
 from .table_views_calls import CALL_COLUMNS, INSTITUTION_COLUMNS, calls_frame, institutions_frame
 from .table_views_partners import COMMITMENT_COLUMNS, PARTNER_COLUMNS, commitments_frame, partners_frame
-from .table_views_reviews import REVIEW_COLUMNS, REVIEWER_COLUMNS, reviewers_frame, reviews_frame
+from .table_views_reviews import (OWED_COLUMNS, REVIEW_COLUMNS, REVIEWER_COLUMNS, owed_frame, reviewers_frame,
+                                  reviews_frame)
 
 CHALLENGE_COLUMNS = (
     ColumnSpec("code", "Code"),
@@ -154,4 +155,6 @@ TABLE_VIEWS = (
           {"reviewer", "review", "institution"}),
     _view("reviews", "Reviews", "reviews", reviews_frame, REVIEW_COLUMNS,
           {"review", "proposal", "reviewer"}),
+    _view("owed", "Owed reviews", "reviews", owed_frame, OWED_COLUMNS,
+          {"review", "review_assignment", "reviewer", "proposal"}, noun="owed reviews"),
 )

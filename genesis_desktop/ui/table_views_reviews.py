@@ -77,3 +77,22 @@ def reviews_frame(engine: Engine, reading: Reading | None = None) -> pd.DataFram
     frame["scores"] = [" · ".join(f"{k.replace('_', ' ')} {v}" for k, v in s.items()) for s in scores]
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
     return frame
+
+
+OWED_COLUMNS = (
+    ColumnSpec("name", "Reviewer"),
+    ColumnSpec("email", "Email"),
+    ColumnSpec("proposal", "Proposal"),
+    ColumnSpec("state", "Status", "enum", order=("not started", "draft"), filter_by="choice"),
+    ColumnSpec("owed", "Reviews owed", "int", filterable=False, filter_by="range"),
+)
+
+
+def owed_frame(engine: Engine, reading: Reading | None = None) -> pd.DataFrame:
+    """One row per assigned review not yet submitted: the reminders list, from review.reminders so
+    the desk and `genesis review missing` can never disagree."""
+    from genesis_desktop.review.reminders import missing_reviews
+
+    rows = [(o.name, o.reviewer, code, "draft" if code in o.drafts else "not started", len(o.proposals))
+            for o in missing_reviews(engine) for code in o.proposals]  # each reviewer's in their own order
+    return pd.DataFrame(rows, columns=[c.key for c in OWED_COLUMNS]).astype({"owed": "int64"})

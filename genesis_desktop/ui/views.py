@@ -19,7 +19,7 @@ SectionsFactory = Callable[[Desk], list[Page]]
 # The views `genesis screenshot` can render: the sections of the navigation (ARCHITECTURE.md names
 # them; "portfolio" comes with the decisions issue) and the tabs inside them.
 SCREENSHOT_VIEWS = ("overview", "challenges", "proposals", "calls", "institutions", "partners", "commitments",
-                    "reviews", "reviewers", "compute")
+                    "reviews", "reviewers", "owed", "compute")
 # A section and a table inside it would share these keys: the tables get their own.
 TAB_KEYS = {"partners": "partner_list", "reviews": "review_list"}
 
@@ -51,6 +51,6 @@ def build_sections(desk: Desk) -> list[Page]:
                    [table("proposals"), table("calls"), table("institutions")]),
         TabbedPage(desk, "partners", "Partners & Investments", "partners",
                    [InvestmentsPage(desk), table("partners"), table("commitments")]),
-        TabbedPage(desk, "reviews", "Reviews", "reviews", [table("reviews"), table("reviewers")]),
+        TabbedPage(desk, "reviews", "Reviews", "reviews", [table("reviews"), table("reviewers"), table("owed")]),
         ComputePage(desk),
     ]

@@ -91,3 +91,21 @@ def test_every_view_names_the_tables_it_reads():
     for spec in TABLE_VIEWS:
         assert spec.tables and spec.streams, spec.key
     assert {"partners", "commitments", "reviewers", "reviews", "calls", "institutions"} <= set(SPECS)
+
+
+def test_owed_reviews_list_each_assignment_not_yet_submitted(table_desk, open_table_page):
+    from sqlalchemy import select
+
+    from genesis_desktop.portfolio.schema import Proposal, Reviewer
+    from genesis_desktop.portfolio.reviews import ReviewAssignment
+
+    with table_desk.store.session() as s, s.begin():
+        proposal = dict(s.execute(select(Proposal.code, Proposal.id)).all())
+        reviewer = dict(s.execute(select(Reviewer.email, Reviewer.id)).all())
+        s.add_all(ReviewAssignment(proposal_id=proposal[p], reviewer_id=reviewer[r], position=i)
+                  for p, r, i in (("P-0002", "ada@mit.example.org", 0), ("P-0001", "ada@mit.example.org", 1),
+                                  ("P-0002", "grace@anl.example.org", 0), ("P-0001", "alan@example.org", 0)))
+    page = open_table_page(table_desk, "owed")
+    # Ada's P-0001 and Grace's P-0002 are submitted; Ada's P-0002 is a draft; Alan has not started.
+    assert rows(page) == [["Ada Lovelace", "ada@mit.example.org", "P-0002", "Draft", "1"],
+                          ["Alan Turing", "alan@example.org", "P-0001", "Not started", "1"]]
