@@ -143,10 +143,21 @@ def _check_kind(kind: str, kinds) -> None:
 def cmd_gui(args) -> int:
     from genesis_desktop.ui.app import display_problem, run_gui
 
+    as_reviewer, packet = getattr(args, "as_reviewer", None), getattr(args, "packet", None)
+    if as_reviewer and packet:
+        raise BadInput("gui: --as-reviewer and --packet exclude each other: a packet names its reviewer")
     problem = display_problem()
     if problem:  # before anything is created on the user's disk
         print(problem, file=sys.stderr)
         return EXIT_FAILURE
+    if packet:
+        from genesis_desktop.ui.reviewer_app import run_packet_gui
+
+        return run_packet_gui(packet)
+    if as_reviewer:
+        from genesis_desktop.ui.reviewer_app import run_reviewer_gui
+
+        return run_reviewer_gui(_first_start(args.db), as_reviewer)
     return run_gui(_first_start(args.db), safe_mode=args.safe_mode)
 
 
@@ -201,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     g = sub.add_parser("gui", help="open the desktop (the default command)")
+    g.add_argument("--as-reviewer", metavar="EMAIL", help="open the reviewer's desk of EMAIL: only the proposals "
+                   "assigned to them")
+    g.add_argument("--packet", metavar="FILE", help="score an offline review packet (no database needed)")
     g.set_defaults(func=cmd_gui)
 
     i = sub.add_parser("init", help="create a portfolio database, optionally with the demo portfolio")
@@ -229,8 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_self_test)
 
     from genesis_desktop.cli_compute import add_commands  # backends, run, jobs
+    from genesis_desktop.cli_packets import add_parsers as add_packet_parsers
+    from genesis_desktop.cli_review import add_parsers as add_review_parsers
 
     add_commands(sub)
+    add_review_parsers(sub, extend=(add_packet_parsers,))
     return p
 
 

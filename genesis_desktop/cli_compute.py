@@ -108,6 +108,8 @@ def cmd_run(args) -> int:
     with _job_store(args) as store:
         if args.kernel == "risk":
             params = _risk_params(store, params)
+        elif args.kernel in ("assignment", "calibration"):
+            params = _review_params(store, args.kernel, params)
         spec = service.make_spec(args.kernel, params, seed=args.seed, resources=resources)
         submitted = service.submit(store, spec, backend=args.backend, safe_mode=args.safe_mode)
         if submitted.fallback_reason:
@@ -246,6 +248,17 @@ def _risk_params(store, params: dict) -> dict:
         return risk_params_from_portfolio(store.engine, **params)
     except (ValueError, TypeError) as err:
         raise BadInput(f"run risk: {err}") from None
+
+
+def _review_params(store, kernel: str, params: dict) -> dict:
+    """With `--param call=N`, the call's reviewers, proposals and reviews from the records, with the
+    other `params` overriding; the review package owns turning records into a kernel's inputs."""
+    from genesis_desktop.review.job_inputs import params_for
+
+    try:
+        return params_for(store.engine, kernel, params)
+    except (ValueError, TypeError) as err:
+        raise BadInput(f"run {kernel}: {err}") from None
 
 
 class _ProgressLine:

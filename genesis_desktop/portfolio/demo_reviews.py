@@ -17,7 +17,7 @@ from .reviews import Review, ReviewAssignment, Reviewer, ReviewState
 
 CRITERIA = ("merit", "relevance", "team", "feasibility", "ai_platform", "budget")
 REVIEWERS = 60
-REVIEWED_PROPOSALS = 40
+REVIEWED_PROPOSALS = 1000
 REVIEWS_EACH = 3
 HOME_KINDS = ("national_lab", "university", "foreign_institute")
 

@@ -126,3 +126,27 @@ class ConflictWaiver(Base):
     granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint("length(reason) >= 20", name="reason_written"),)
+
+
+class ReviewPacket(Base):
+    """A reviewer's offline review packet as it was issued (genesis_desktop.review.packets): to whom, by
+    whom and when, the SHA-256 digest of what was issued (so an altered packet is refused on import),
+    the reviews it left with, and when and by whom it was last imported."""
+
+    __tablename__ = "review_packet"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a random UUID, written in the file
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(80))  # "sha256:" + 64 hex digits
+    # The reviewer's reviews as the portfolio and the packet last agreed on them (at issue, then after
+    # each import), code -> review as the packet holds it: the base of a three-way comparison on import.
+    synced: Mapped[dict] = mapped_column(JSON, default=dict)
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime)
+    imported_by: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("length(issued_by) > 0", name="issuer_named"),
+        CheckConstraint("(imported_at IS NULL) = (imported_by IS NULL)", name="import_recorded_whole"),
+    )

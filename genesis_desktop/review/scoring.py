@@ -125,7 +125,7 @@ class DatabaseReviewerDesk:
             row = s.execute(select(Reviewer.id, Reviewer.email, Reviewer.name)
                             .where(func.lower(Reviewer.email) == email.strip().lower())).first()
         if row is None:
-            raise ReviewAccessError(f"--as-reviewer: no reviewer with the e-mail {email!r} in this portfolio")
+            raise ReviewAccessError(f"reviewer: no reviewer with the e-mail {email!r} in this portfolio")
         self._id, self.reviewer, self.name = row
 
     # -- reading ---------------------------------------------------------------------------------
