@@ -12,6 +12,7 @@ from .page import Page, TabbedPage
 from .queries import TABLE_VIEWS, TableViewSpec
 from .record_attach import attach_record_panel
 from .record_form import KIND_OF_PAGE
+from .review_standings_page import StandingsPage
 from .table_page import TablePage
 
 SectionsFactory = Callable[[Desk], list[Page]]
@@ -19,7 +20,7 @@ SectionsFactory = Callable[[Desk], list[Page]]
 # The views `genesis screenshot` can render: the sections of the navigation (ARCHITECTURE.md names
 # them; "portfolio" comes with the decisions issue) and the tabs inside them.
 SCREENSHOT_VIEWS = ("overview", "challenges", "proposals", "calls", "institutions", "partners", "commitments",
-                    "reviews", "reviewers", "owed", "compute")
+                    "reviews", "reviewers", "owed", "standings", "compute")
 # A section and a table inside it would share these keys: the tables get their own.
 TAB_KEYS = {"partners": "partner_list", "reviews": "review_list"}
 
@@ -51,6 +52,6 @@ def build_sections(desk: Desk) -> list[Page]:
                    [table("proposals"), table("calls"), table("institutions")]),
         TabbedPage(desk, "partners", "Partners & Investments", "partners",
                    [InvestmentsPage(desk), table("partners"), table("commitments")]),
-        TabbedPage(desk, "reviews", "Reviews", "reviews", [table("reviews"), table("reviewers"), table("owed")]),
+        TabbedPage(desk, "reviews", "Reviews", "reviews", [table("reviews"), table("reviewers"), table("owed"), StandingsPage(desk)]),
         ComputePage(desk),
     ]
