@@ -245,9 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     from genesis_desktop.cli_compute import add_commands  # backends, run, jobs
     from genesis_desktop.cli_packets import add_parsers as add_packet_parsers
     from genesis_desktop.cli_review import add_parsers as add_review_parsers
+    from genesis_desktop.cli_rubric import add_parsers as add_rubric_parser
 
     add_commands(sub)
-    add_review_parsers(sub, extend=(add_packet_parsers,))
+    add_review_parsers(sub, extend=(add_rubric_parser, add_packet_parsers))
     return p
 
 

@@ -18,3 +18,43 @@ def store(db_url):
     s = open_store(db_url)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """demo_template(proposals, seed=2026, then=None): the path of a demo portfolio file, built once a
+    session for each (proposals, seed, then) with `then(store)` applied; never written to after that:
+    tests work on copies (`demo_copy`)."""
+    from genesis_desktop.portfolio.demo import build_demo
+
+    made = {}
+
+    def template(proposals: int, seed: int = 2026, then=None):
+        key = (proposals, seed, then)
+        if key not in made:
+            path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+            built = open_store(f"sqlite:///{path}")
+            try:
+                build_demo(built, proposals=proposals, seed=seed)
+                if then is not None:
+                    then(built)
+            finally:
+                built.close()
+            made[key] = path
+        return made[key]
+
+    return template
+
+
+@pytest.fixture
+def demo_copy(tmp_path):
+    """demo_copy(template, name="portfolio.sqlite"): the path of this test's own copy of a
+    demo_template file."""
+    import shutil
+
+    def copy(template, name: str = "portfolio.sqlite"):
+        target = tmp_path / name
+        shutil.copyfile(template, target)
+        return target
+
+    return copy

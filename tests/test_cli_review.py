@@ -4,15 +4,12 @@ for bad input and the database unchanged when a command refuses."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from sqlalchemy import func, select
 
-from genesis_desktop import cli, cli_compute
-from genesis_desktop.cli_review import add_parsers
+from genesis_desktop import cli
 from genesis_desktop.compute.tables import job
-from genesis_desktop.portfolio.demo import build_demo
 from genesis_desktop.portfolio.reviews import ConflictWaiver, ReviewAssignment, ReviewConflict
 from genesis_desktop.portfolio.store import open_store
 from genesis_desktop.review.reminders import missing_reviews
@@ -20,25 +17,9 @@ from genesis_desktop.review.reminders import missing_reviews
 CALL = "DE-FOA-0003612"
 
 
-def _review_is_wired() -> bool:
-    try:
-        cli.build_parser().parse_args(["review", "missing"])
-        return True
-    except SystemExit:
-        return False
-
-
 @pytest.fixture
-def genesis(capsys, monkeypatch):
-    """genesis(*argv) -> (exit code, stdout, stderr), through cli.main; `review` is added to the parser
-    here if cli.py does not add it itself yet."""
-    if not _review_is_wired():
-        add_commands = cli_compute.add_commands
-
-        def both(sub):
-            add_commands(sub)
-            add_parsers(sub)
-        monkeypatch.setattr(cli_compute, "add_commands", both)
+def genesis(capsys):
+    """genesis(*argv) -> (exit code, stdout, stderr), through cli.main."""
     capsys.readouterr()
 
     def run(*argv: str):
@@ -48,20 +29,9 @@ def genesis(capsys, monkeypatch):
     return run
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli_review") / "demo.sqlite"
-    store = open_store(f"sqlite:///{path}")
-    build_demo(store, proposals=120, seed=2026)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def db(template, tmp_path):
-    target = tmp_path / "demo.sqlite"
-    shutil.copyfile(template, target)
-    return f"sqlite:///{target}"
+def db(demo_template, demo_copy):
+    return f"sqlite:///{demo_copy(demo_template(120))}"
 
 
 def _count(db, model) -> int:
@@ -165,10 +135,35 @@ def test_bad_input_exits_2_naming_the_problem_and_changes_nothing(genesis, db, a
     assert (_count(db, ReviewAssignment), _count(db, ReviewConflict)) == before
 
 
-@pytest.mark.skipif("params_for" not in open(cli_compute.__file__, encoding="utf-8").read(),
-                    reason="cli_compute's `run` does not call review.job_inputs.params_for yet")
 def test_genesis_run_takes_a_call_and_fills_in_the_rest(genesis, db):
     code, out, err = genesis("--db", db, "run", "calibration", "--param", f"call={CALL}", "--param", "draws=100",
                              "--json")
     assert code == 0, err
     assert json.loads(out)["result"]["call"] == CALL
+
+
+def test_rubric_is_shown_replaced_and_refused_when_submitted_reviews_would_break_it(genesis, db, tmp_path):
+    from genesis_desktop.review.rubric import DEFAULT_RUBRIC
+
+    code, out, _ = genesis("--db", db, "review", "rubric", "--call", CALL)
+    assert code == 0 and json.loads(out) == DEFAULT_RUBRIC.to_json()
+    # A 1-to-5 scale would make the demo's submitted 6s to 9s meaningless: refused, rubric kept.
+    narrower = DEFAULT_RUBRIC.to_json()
+    narrower["criteria"][0]["high"] = 5
+    narrower["criteria"][0]["labels"] = {k: v for k, v in narrower["criteria"][0]["labels"].items() if int(k) <= 5}
+    path = tmp_path / "rubric.json"
+    path.write_text(json.dumps(narrower))
+    code, _, err = genesis("--db", db, "review", "rubric", "--call", CALL, "--set", str(path))
+    assert code == 2 and "submitted review(s) would break it" in err and "merit" in err
+    assert json.loads(genesis("--db", db, "review", "rubric", "--call", CALL)[1]) == DEFAULT_RUBRIC.to_json()
+    # Reweighting keeps every score valid: accepted, and shown back.
+    heavier = DEFAULT_RUBRIC.to_json()
+    heavier["criteria"][0]["weight"] = 5.0
+    path.write_text(json.dumps(heavier))
+    code, out, _ = genesis("--db", db, "review", "rubric", "--call", CALL, "--set", str(path))
+    assert code == 0 and json.loads(out)["criteria"][0]["weight"] == 5.0
+    path.write_text('{"criteria": []}')
+    code, _, err = genesis("--db", db, "review", "rubric", "--call", CALL, "--set", str(path))
+    assert code == 2 and str(path) in err and "at least one criterion" in err
+    code, out, _ = genesis("--db", db, "review", "rubric", "--call", CALL, "--default")
+    assert code == 0 and json.loads(out) == DEFAULT_RUBRIC.to_json()

@@ -165,7 +165,6 @@ class _Reporter:
             cpu, rss = self.usage.sample(pids)
             runner.store.heartbeat(runner.job_id, [telemetry.resource(cpu, rss, len(pids))])
 
-
     def drain_metrics(self) -> None:
         """What kernels reported with report_metric since the last tick, as one batch of events."""
         events = []

@@ -15,11 +15,11 @@ from genesis_desktop.portfolio.institutions import Institution
 from genesis_desktop.portfolio.partners import Partner
 from genesis_desktop.portfolio.programme import Call
 from genesis_desktop.portfolio.proposals import Proposal, ProposalInstitution
-from genesis_desktop.portfolio.reviews import ConflictWaiver, ReviewConflict, Reviewer
+from genesis_desktop.portfolio.reviews import ConflictWaiver, Review, ReviewConflict, Reviewer, ReviewState
 
 from .conflicts import (Conflict, ConflictError, ConflictKind, ProposalFacts, ReviewerFacts, declare,
                         find_conflicts, waive)
-from .rubric import DEFAULT_RUBRIC, Rubric
+from .rubric import DEFAULT_RUBRIC, Rubric, RubricError
 
 
 def _session(store) -> Session:
@@ -36,11 +36,23 @@ def call_rubric(store, call_number: str) -> Rubric:
 
 
 def set_call_rubric(store, call_number: str, rubric: Rubric | None) -> None:
-    """Give the call its own rubric (None: back to the default)."""
+    """Give the call its own rubric (None: back to the default). Refused while a submitted review of
+    the call would break the new rubric: its scores would no longer mean what the reviewer meant."""
     with _session(store) as s, s.begin():
         call = s.scalar(select(Call).where(Call.number == call_number))
         if call is None:
             raise ConflictError(f"call: no call numbered {call_number!r}")
+        chosen = DEFAULT_RUBRIC if rubric is None else rubric
+        broken = [(code, problems) for code, email, scores in s.execute(
+                      select(Proposal.code, Reviewer.email, Review.scores)
+                      .join(Review, Review.proposal_id == Proposal.id).join(Reviewer, Reviewer.id == Review.reviewer_id)
+                      .where(Proposal.call_id == call.id, Review.state == ReviewState.SUBMITTED)
+                      .order_by(Proposal.code, Reviewer.email))
+                  for problems in [chosen.problems(scores or {})] if problems]
+        if broken:
+            shown = "; ".join(f"{code}: {problems[0]}" for code, problems in broken[:3])
+            raise RubricError(f"rubric of call {call_number}: {len(broken)} submitted review(s) would break it "
+                              f"({shown}{'; ...' if len(broken) > 3 else ''}); the call keeps its rubric")
         call.rubric = None if rubric is None else rubric.to_json()
 
 

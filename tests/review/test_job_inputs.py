@@ -3,13 +3,11 @@ reading orders per reviewer, and refusals (a pair blocked since, a reviewer gone
 there) that leave the database as it was."""
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
 from sqlalchemy import delete, func, select
 
-from genesis_desktop.portfolio.demo import build_demo
 from genesis_desktop.portfolio.programme import Call
 from genesis_desktop.portfolio.proposals import Proposal, ProposalBudget, ProposalStatus, ProposalStatusChange
 from genesis_desktop.portfolio.reviews import Review, ReviewAssignment, Reviewer, ReviewBid, ReviewState
@@ -25,22 +23,10 @@ from genesis_desktop.review.rubric import DEFAULT_RUBRIC
 CALL = "DE-FOA-0003612"  # the demo's call
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """A 150-proposal demo with its conflicts found, built once; tests that write work on copies."""
-    path = tmp_path_factory.mktemp("review_inputs") / "demo.sqlite"
-    store = open_store(f"sqlite:///{path}")
-    build_demo(store, proposals=150, seed=2026)
-    refresh_conflicts(store)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def demo(template, tmp_path):
-    target = tmp_path / "demo.sqlite"
-    shutil.copyfile(template, target)
-    store = open_store(f"sqlite:///{target}")
+def demo(demo_template, demo_copy):
+    """A 150-proposal demo with its conflicts found, shared by the session; each test writes on a copy."""
+    store = open_store(f"sqlite:///{demo_copy(demo_template(150, then=refresh_conflicts))}")
     yield store
     store.close()
 

@@ -3,7 +3,6 @@ can show is collected after clicking through their list and checked against what
 for the others (proposals, reviewers, comments)."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication,
                                QLineEdit, QPlainTextEdit, QTabWidget, QTextEdit)
 from sqlalchemy import select, text
 
-from genesis_desktop.portfolio.demo import build_demo
 from genesis_desktop.portfolio.proposals import Proposal
 from genesis_desktop.portfolio.reviews import Review, ReviewAssignment, Reviewer, ReviewState
 from genesis_desktop.portfolio.store import open_store
@@ -24,26 +22,16 @@ ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRo
          Qt.ItemDataRole.AccessibleDescriptionRole)
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    """The demo portfolio, every review's comments marked with a token of its own ("zq00042x" for
-    review 42), so that a comment that leaks can be told from one the reviewer may see."""
-    path = tmp_path_factory.mktemp("reviewer-isolation") / "demo.sqlite"
-    store = open_store(f"sqlite:///{path}")
-    try:
-        build_demo(store, proposals=300)
-        with store.session() as s, s.begin():
-            s.execute(text("UPDATE review SET comments = trim(comments || ' [ref zq' || printf('%05d', id) || 'x]')"))
-    finally:
-        store.close()
-    return path
+def mark_comments(store) -> None:
+    """Every review's comments get a token of their own ("zq00042x" for review 42), so that a comment
+    that leaks can be told from one the reviewer may see."""
+    with store.session() as s, s.begin():
+        s.execute(text("UPDATE review SET comments = trim(comments || ' [ref zq' || printf('%05d', id) || 'x]')"))
 
 
 @pytest.fixture
-def demo_store(demo_file, tmp_path):
-    path = tmp_path / "portfolio.sqlite"
-    shutil.copyfile(demo_file, path)
-    store = open_store(f"sqlite:///{path}")
+def demo_store(demo_template, demo_copy):
+    store = open_store(f"sqlite:///{demo_copy(demo_template(300, then=mark_comments))}")
     yield store
     store.close()
 

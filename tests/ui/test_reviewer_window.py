@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import uuid
 
 import pytest
 from PySide6.QtGui import QImage
 from sqlalchemy import select
 
-from genesis_desktop.portfolio.base import utcnow
-from genesis_desktop.portfolio.demo import build_demo
 from genesis_desktop.portfolio.proposals import Proposal
 from genesis_desktop.portfolio.reviews import Review, Reviewer, ReviewState, ReviewVersion
 from genesis_desktop.portfolio.store import open_store
@@ -21,24 +17,16 @@ from genesis_desktop.review.scoring import DatabaseReviewerDesk
 pytestmark = pytest.mark.qt
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    """The demo portfolio (300 proposals, 60 reviewers, 120 assigned reviews), built once per module."""
-    path = tmp_path_factory.mktemp("reviewer-demo") / "demo.sqlite"
-    store = open_store(f"sqlite:///{path}")
-    try:
-        build_demo(store, proposals=300)
-    finally:
-        store.close()
-    return path
+@pytest.fixture
+def demo_file(demo_template):
+    """The demo portfolio (300 proposals, 60 reviewers, each review assigned), shared by the session."""
+    return demo_template(300)
 
 
 @pytest.fixture
-def demo_store(demo_file, tmp_path):
-    """A copy of the demo of the test's own."""
-    path = tmp_path / "portfolio.sqlite"
-    shutil.copyfile(demo_file, path)
-    store = open_store(f"sqlite:///{path}")
+def demo_store(demo_file, demo_copy):
+    """A copy of the demo of the test's own, at tmp_path / "portfolio.sqlite"."""
+    store = open_store(f"sqlite:///{demo_copy(demo_file)}")
     yield store
     store.close()
 
@@ -200,21 +188,10 @@ def test_declining_the_confirmation_submits_nothing(qtbot, demo_store, open_wind
 
 
 def write_packet_for(store, email: str, path) -> None:
-    """An offline packet of the reviewer's assignments and reviews, in the packet format (version 1)."""
-    from genesis_desktop.review.packet_desk import FORMAT, VERSION, digest_of, iso, write_packet
+    """The reviewer's offline packet, issued as an officer issues it."""
+    from genesis_desktop.review.packets import export_packet
 
-    desk = DatabaseReviewerDesk(store, email)
-    assigned = desk.assignments()
-    issued = {"packet": str(uuid.uuid4()), "reviewer": {"email": desk.reviewer, "name": desk.name},
-              "issued_at": iso(utcnow()), "issued_by": "officer@example.org",
-              "proposals": [{"code": a.code, "title": a.title, "abstract": a.abstract, "keywords": list(a.keywords),
-                             "phase": a.phase, "call": a.call, "position": a.position} for a in assigned],
-              "rubrics": {a.call: desk.rubric(a.code).to_json() for a in assigned}}
-    mine = {a.code: desk.my_review(a.code) for a in assigned}
-    write_packet(path, {"format": FORMAT, "version": VERSION, "issued": issued, "digest": digest_of(issued),
-                        "reviews": {code: {"state": r.state, "scores": r.scores, "comments": r.comments,
-                                           "updated_at": iso(r.updated_at), "submitted_at": iso(r.submitted_at),
-                                           "versions": []} for code, r in mine.items() if r is not None}})
+    export_packet(store, email, path, by="officer@example.org")
 
 
 def test_the_same_window_on_an_offline_packet_keeps_drafts_in_the_file(qtbot, demo_store, demo_file, tmp_path,
