@@ -40,6 +40,7 @@ from genesis_desktop.compute.kernel import Estimate, Partial, SpecError, checkpo
 from .affinity import bid_value, tfidf_affinity, with_bids
 from .assignment import assign
 from .assignment_check import InfeasibleAssignment, check_feasibility, make_request
+from .kernel_params import with_defaults
 
 PROGRESS_METRIC = "assignment progress"
 METHODS = ("auto", "full", "column")
@@ -110,16 +111,7 @@ def _pair(name: str, item: Any, size: int, codes: dict[str, int], emails: dict[s
 
 
 def _canonical(params: Mapping[str, Any]) -> _Model:
-    if not isinstance(params, Mapping):
-        raise SpecError(f"assignment: the parameters must be an object, got {type(params).__name__}")
-    unknown = set(params) - set(DEFAULTS) - set(REQUIRED)
-    if unknown:
-        raise SpecError(f"assignment: unknown parameters {sorted(unknown)}; known: "
-                        f"{', '.join([*REQUIRED, *DEFAULTS])}")
-    missing = [k for k in REQUIRED if k not in params]
-    if missing:
-        raise SpecError(f"assignment: parameters {missing} are required")
-    p = {**DEFAULTS, **params}
+    p = with_defaults("assignment", params, REQUIRED, DEFAULTS)
     call = _text("call", str(p["call"]) if isinstance(p["call"], int) and not isinstance(p["call"], bool)
                  else p["call"])
     proposals = [_entry(f"proposals[{i}]", x, {"code", "text"}, ("code", "text"))

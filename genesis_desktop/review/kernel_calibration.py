@@ -37,6 +37,7 @@ from genesis_desktop.compute.kernel import Estimate, Partial, SpecError, checkpo
 from genesis_desktop.portfolio.money import MoneyError, check_currency, minor_digits
 
 from .calibration import Calibration, calibrate
+from .kernel_params import with_defaults
 from .ranking import DRAW_BLOCK, GREY_ZONE, RANK_INTERVAL, draw_qualities, fund_in_rank_order
 
 Z95 = 1.959963984540054
@@ -68,16 +69,7 @@ def _mapping(name: str, value: Any, of: type) -> dict:
 
 
 def _canonical(params: Mapping[str, Any]) -> _Model:
-    if not isinstance(params, Mapping):
-        raise SpecError(f"calibration: the parameters must be an object, got {type(params).__name__}")
-    unknown = set(params) - set(DEFAULTS) - set(REQUIRED)
-    if unknown:
-        raise SpecError(f"calibration: unknown parameters {sorted(unknown)}; known: "
-                        f"{', '.join([*REQUIRED, *DEFAULTS])}")
-    missing = [k for k in REQUIRED if k not in params]
-    if missing:
-        raise SpecError(f"calibration: parameters {missing} are required")
-    p = {**DEFAULTS, **params}
+    p = with_defaults("calibration", params, REQUIRED, DEFAULTS)
     call = str(p["call"]) if isinstance(p["call"], int) and not isinstance(p["call"], bool) else p["call"]
     if not isinstance(call, str) or not call.strip():
         raise SpecError(f"call: {p['call']!r} must be a call number (a text that is not empty)")
