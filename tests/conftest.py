@@ -58,3 +58,22 @@ def demo_copy(tmp_path):
         return target
 
     return copy
+
+
+@pytest.fixture
+def one_call(store):
+    """The programme, its call C-1 (the default rubric) and one national laboratory, LAB, in `store`:
+    a namespace of store, programme_id, call_id and lab_id for tests that add their own records."""
+    from types import SimpleNamespace
+
+    from genesis_desktop.portfolio.schema import Call, Institution, InstitutionKind, Programme
+
+    with store.session() as s, s.begin():
+        programme = Programme(code="GENESIS", name="The Genesis Mission")
+        s.add(programme)
+        s.flush()
+        call = Call(programme_id=programme.id, number="C-1", title="Genesis", total_budget_minor=10**9)
+        lab = Institution(code="LAB", name="Lab", kind=InstitutionKind.NATIONAL_LAB, country="US")
+        s.add_all([call, lab])
+        s.flush()
+        return SimpleNamespace(store=store, programme_id=programme.id, call_id=call.id, lab_id=lab.id)

@@ -2,44 +2,33 @@
 2 with the reason on stderr (and the database unchanged) when it is refused."""
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 from sqlalchemy import func, select
 
-from genesis_desktop.cli_packets import add_parsers
+from genesis_desktop import cli
 from genesis_desktop.portfolio.reviews import Review, ReviewAssignment, ReviewPacket
-from genesis_desktop.portfolio.schema import Call, Institution, InstitutionKind, Programme, Proposal, Reviewer
+from genesis_desktop.portfolio.schema import Proposal, Reviewer
 from genesis_desktop.review.packets import PacketDesk
 
 SCORES = {"merit": 2, "relevance": 3, "team": 2, "feasibility": 4, "ai_platform": 3, "budget": 5}
 
 
 def genesis(capsys, *argv: str):
-    """The command as `genesis` parses it (`--db` first, then `review packet ...`); (code, out, err)."""
-    parser = argparse.ArgumentParser(prog="genesis")
-    parser.add_argument("--db")
-    review = parser.add_subparsers(dest="command").add_parser("review")
-    add_parsers(review.add_subparsers(dest="review_command", required=True))
-    args = parser.parse_args(list(argv))
-    code = args.func(args)
+    """The command as the shell runs it, through cli.main: (exit code, stdout, stderr)."""
+    capsys.readouterr()
+    code = cli.main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
 
 @pytest.fixture
-def portfolio(store, db_url):
+def portfolio(one_call, db_url):
+    store = one_call.store
     with store.session() as s, s.begin():
-        programme = Programme(code="GENESIS", name="The Genesis Mission")
-        s.add(programme)
-        s.flush()
-        call = Call(programme_id=programme.id, number="C-1", title="Genesis", total_budget_minor=10**9)
-        lab = Institution(code="LAB", name="Lab", kind=InstitutionKind.NATIONAL_LAB, country="US")
-        s.add_all([call, lab])
-        s.flush()
-        proposal = Proposal(code="P-1", call_id=call.id, phase="I", title="Grid", lead_institution_id=lab.id,
-                            principal_investigator="PI")
+        proposal = Proposal(code="P-1", call_id=one_call.call_id, phase="I", title="Grid",
+                            lead_institution_id=one_call.lab_id, principal_investigator="PI")
         ann = Reviewer(email="ann@x.org", name="Ann")
         s.add_all([proposal, ann, Reviewer(email="idle@x.org", name="Idle")])
         s.flush()

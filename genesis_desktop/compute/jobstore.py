@@ -180,11 +180,14 @@ class JobStore:
             raise UnknownJob(f"job {job_id}: no such job in this database")
         return _record(row)
 
-    def jobs(self, *, limit: int | None = None, states: Iterable[JobState] | None = None) -> list[JobRecord]:
-        """Newest first."""
+    def jobs(self, *, limit: int | None = None, states: Iterable[JobState] | None = None,
+             kernel: str | None = None) -> list[JobRecord]:
+        """Newest first; only those in `states` and of `kernel` when given."""
         stmt = _records().order_by(job.c.id.desc()).limit(limit)
         if states is not None:
             stmt = stmt.where(job.c.state.in_(list(states)))
+        if kernel is not None:
+            stmt = stmt.where(job.c.kernel == kernel)
         with self.engine.connect() as conn:
             return [_record(r) for r in conn.execute(stmt)]
 

@@ -5,7 +5,7 @@ was canceled after it does not hide it. Runs are found by the "call" their param
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from genesis_desktop.compute.jobs import JobState
 from genesis_desktop.compute.jobstore import JobRecord, JobStore
@@ -13,13 +13,17 @@ from genesis_desktop.compute.jobstore import JobRecord, JobStore
 REVIEW_KERNELS = ("assignment", "calibration")
 
 
-def latest_result(job_store: JobStore, kernel: str, call_number: str) -> tuple[JobRecord, dict[str, Any]] | None:
-    """(record, result) of the newest COMPLETED job of `kernel` for the call, or None if there is none."""
+def jobs_of_call(job_store: JobStore, kernel: str, call_number: str,
+                 states: Iterable[JobState] | None = None) -> list[JobRecord]:
+    """The call's jobs of a review kernel (only those in `states` when given), newest first."""
     if kernel not in REVIEW_KERNELS:
         raise ValueError(f"kernel: {kernel!r} is not a review kernel; one of {', '.join(REVIEW_KERNELS)}")
-    call_number = str(call_number)
-    for record in job_store.jobs(states=[JobState.COMPLETED]):  # newest first
-        if (record.spec.kernel == kernel and str(record.spec.params.get("call")) == call_number
-                and record.result is not None):
+    return [r for r in job_store.jobs(states=states, kernel=kernel) if str(r.spec.params.get("call")) == str(call_number)]
+
+
+def latest_result(job_store: JobStore, kernel: str, call_number: str) -> tuple[JobRecord, dict[str, Any]] | None:
+    """(record, result) of the newest COMPLETED job of `kernel` for the call, or None if there is none."""
+    for record in jobs_of_call(job_store, kernel, call_number, [JobState.COMPLETED]):
+        if record.result is not None:
             return record, record.result
     return None

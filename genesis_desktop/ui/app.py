@@ -106,11 +106,16 @@ def render_screenshot(
         if view in window.errors:
             raise RuntimeError(f"the {view} view could not load: {window.errors[view]}")
         app.processEvents()
-        pixmap = window.grab()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not pixmap.save(str(out), "PNG"):
-            raise OSError(f"could not write the PNG file {out}")
-        return out
+        return save_png(window, out)
     finally:
         window.close()
         store.close()
+
+
+def save_png(widget, out: Path) -> Path:
+    """The widget as it is drawn now, written to the PNG file `out` (its folder made if need be)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not widget.grab().save(str(out), "PNG"):
+        raise OSError(f"could not write the PNG file {out}")
+    return out

@@ -13,16 +13,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from sqlalchemy import func, select
 
+from genesis_desktop.compute.jobs import JobState
 from genesis_desktop.compute.jobstore import JobRecord, JobStore
 from genesis_desktop.portfolio.programme import Call
 from genesis_desktop.portfolio.proposals import Proposal
 from genesis_desktop.portfolio.reviews import Review, ReviewState
 from genesis_desktop.review.records import call_rubric
 from genesis_desktop.review.rubric import Rubric
-from genesis_desktop.review.standings import latest_result
+from genesis_desktop.review.standings import jobs_of_call, latest_result
 
 from .columns import ColumnSpec, TableData
 from .table_model import ArrayTableModel
+
+UNFINISHED = tuple(s for s in JobState if not s.is_final)
 
 CALIBRATION = "calibration"
 NOT_CALIBRATED = "Not calibrated yet: Calibrate… runs the calibration as a compute job"
@@ -188,12 +191,6 @@ def reviewers_frame(result: dict | None) -> pd.DataFrame:
     return f.sort_values(["leniency", "name"], ascending=[False, True], kind="stable", ignore_index=True)
 
 
-def jobs_of_call(store: JobStore, kernel: str, call: str, unfinished: bool = True) -> list[JobRecord]:
-    """The call's jobs of a kernel (the unfinished ones by default), newest first."""
-    return [r for r in store.jobs() if r.spec.kernel == kernel and str(r.spec.params.get("call")) == call
-            and (not unfinished or not r.state.is_final)]
-
-
 def read_standings(store, call: str) -> Standings:
     """Everything the view shows for `call`; runs in a worker."""
     rubric = call_rubric(store, call)
@@ -210,7 +207,7 @@ def read_standings(store, call: str) -> Standings:
                                       Review.updated_at > job.created_at)) or 0
     table = TableData.from_frame(frame, STANDINGS_COLUMNS).prepare()
     return Standings(call, rubric, frame, table, reviewers_frame(result), job, result,
-                     jobs_of_call(jobs, CALIBRATION, call), int(changed))
+                     jobs_of_call(jobs, CALIBRATION, call, UNFINISHED), int(changed))
 
 
 class StandingsModel(ArrayTableModel):

@@ -16,7 +16,7 @@ from typing import Sequence
 from genesis_desktop.portfolio.store import StoreError, open_store
 from genesis_desktop.review.scoring import DatabaseReviewerDesk, ReviewAccessError
 
-from .app import display_problem, make_application
+from .app import display_problem, make_application, save_png
 from .reviewer_window import ReviewerWindow
 from .theme import THEME_CHOICES, choose_theme
 
@@ -126,11 +126,7 @@ def render_reviewer_screenshot(url_or_packet: str | Path | None, email_or_none: 
         for _ in range(20):  # wrapped labels settle their heights over a few rounds of layout requests
             app.processEvents()
             time.sleep(0.01)
-        pixmap = window.grab()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not pixmap.save(str(out), "PNG"):
-            raise OSError(f"could not write the PNG file {out}")
-        return out
+        return save_png(window, out)
     finally:
         window.close()
         if store is not None:

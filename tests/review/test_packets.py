@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from genesis_desktop.portfolio.reviews import (Review, ReviewAssignment, ReviewPacket, ReviewState,
                                                ReviewVersion)
-from genesis_desktop.portfolio.schema import Call, Institution, InstitutionKind, Programme, Proposal, Reviewer
+from genesis_desktop.portfolio.schema import Call, Proposal, Reviewer
 from genesis_desktop.review.packets import (PacketDesk, PacketError, export_packet, import_packet, read_packet,
                                             verify_packet)
 from genesis_desktop.review.rubric import DEFAULT_RUBRIC, Criterion, Rubric
@@ -23,22 +23,18 @@ REVIEW_TABLES = (Review, ReviewVersion, ReviewAssignment, ReviewPacket)
 
 
 @pytest.fixture
-def panel(store):
+def panel(one_call):
     """Ann is assigned P-2 (call C-2, its own 1-to-5 rubric) then P-1 (C-1, the default rubric), with a
     draft of P-1; Bob reviewed P-1 and P-3; nobody gave Ann P-3."""
+    store = one_call.store
     with store.session() as s, s.begin():
-        programme = Programme(code="GENESIS", name="The Genesis Mission")
-        s.add(programme)
-        s.flush()
-        c1 = Call(programme_id=programme.id, number="C-1", title="Genesis", total_budget_minor=10**9)
-        c2 = Call(programme_id=programme.id, number="C-2", title="Quantum", total_budget_minor=10**9,
+        c2 = Call(programme_id=one_call.programme_id, number="C-2", title="Quantum", total_budget_minor=10**9,
                   rubric=FIVE.to_json())
-        lab = Institution(code="LAB", name="Lab", kind=InstitutionKind.NATIONAL_LAB, country="US")
-        s.add_all([c1, c2, lab])
+        s.add(c2)
         s.flush()
-        props = [Proposal(code=f"P-{i}", call_id=(c2 if i == 2 else c1).id, phase="I", title=f"Title {i}",
-                          abstract=f"Abstract {i} — ünïcode", keywords=[f"k{i}"], lead_institution_id=lab.id,
-                          principal_investigator="PI") for i in (1, 2, 3)]
+        props = [Proposal(code=f"P-{i}", call_id=c2.id if i == 2 else one_call.call_id, phase="I",
+                          title=f"Title {i}", abstract=f"Abstract {i} — ünïcode", keywords=[f"k{i}"],
+                          lead_institution_id=one_call.lab_id, principal_investigator="PI") for i in (1, 2, 3)]
         ann, bob = Reviewer(email="ann@x.org", name="Ann Lee"), Reviewer(email="bob@x.org", name="Bob")
         s.add_all(props + [ann, bob])
         s.flush()

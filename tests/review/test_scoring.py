@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from genesis_desktop.portfolio.reviews import Review, ReviewAssignment, ReviewState, ReviewVersion
-from genesis_desktop.portfolio.schema import Call, Institution, InstitutionKind, Programme, Proposal, Reviewer
+from genesis_desktop.portfolio.schema import Proposal, Reviewer
 from genesis_desktop.review.scoring import (DatabaseReviewerDesk, ReviewAccessError, ReviewStateError,
                                             panel_label)
 
@@ -17,19 +17,14 @@ FULL = {"merit": 2, "relevance": 3, "team": 2, "feasibility": 4, "ai_platform": 
 
 
 @pytest.fixture
-def panel(store):
+def panel(one_call):
     """Three proposals; Ann is assigned P-2 then P-1 (her own order); Bob and Cy reviewed P-1;
     nobody gave Ann P-3."""
+    store = one_call.store
     with store.session() as s, s.begin():
-        programme = Programme(code="GENESIS", name="The Genesis Mission")
-        s.add(programme)
-        s.flush()
-        call = Call(programme_id=programme.id, number="C-1", title="Genesis", total_budget_minor=10**9)
-        lab = Institution(code="LAB", name="Lab", kind=InstitutionKind.NATIONAL_LAB, country="US")
-        s.add_all([call, lab])
-        s.flush()
-        props = [Proposal(code=f"P-{i}", call_id=call.id, phase="I", title=f"Title {i}", abstract=f"Abstract {i}",
-                          lead_institution_id=lab.id, principal_investigator="PI") for i in (1, 2, 3)]
+        props = [Proposal(code=f"P-{i}", call_id=one_call.call_id, phase="I", title=f"Title {i}",
+                          abstract=f"Abstract {i}", lead_institution_id=one_call.lab_id, principal_investigator="PI")
+                 for i in (1, 2, 3)]
         people = [Reviewer(email=f"{n}@x.org", name=n.title()) for n in ("ann", "bob", "cy")]
         s.add_all(props + people)
         s.flush()

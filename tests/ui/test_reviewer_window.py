@@ -196,7 +196,7 @@ def write_packet_for(store, email: str, path) -> None:
 
 def test_the_same_window_on_an_offline_packet_keeps_drafts_in_the_file(qtbot, demo_store, demo_file, tmp_path,
                                                                        open_window):
-    packet_desk = pytest.importorskip("genesis_desktop.review.packet_desk")
+    from genesis_desktop.review import packet_desk
     email, code = a_draft(demo_store)
     packet = tmp_path / "mine.genesis-review"
     write_packet_for(demo_store, email, packet)
