@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox, QGroupBox, QLabel,
-                               QLineEdit, QPlainTextEdit, QTabWidget, QTextEdit)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QComboBox, QGroupBox, QLabel,
+                               QLineEdit, QPlainTextEdit, QTabWidget, QTextEdit, QWidget)
 from sqlalchemy import select, text
 
 from genesis_desktop.portfolio.proposals import Proposal
@@ -118,10 +118,16 @@ def _model_strings(model, out: list[str], parent=QModelIndex()) -> None:
                 _model_strings(model, out, index)
 
 
-def everything_shown() -> str:
-    """Every string any widget of the application holds, whether on screen or a tooltip away."""
+def everything_shown(window) -> str:
+    """Every string the window and every widget under it hold, whether on screen or a tooltip away.
+
+    The walk starts from the reviewer's window, not QApplication.allWidgets(): under xdist that list
+    also holds the leftovers of earlier tests, and PySide can hand back a stale wrapper for one of
+    them whose C++ side is gone, which crashed a worker in CI. Dialogs, menus and combo popups the
+    window opens are its children, so nothing the reviewer can reach is left out.
+    """
     out: list[str] = []
-    for w in QApplication.allWidgets():
+    for w in [window, *window.findChildren(QWidget)]:
         out += [w.windowTitle(), w.toolTip(), w.statusTip(), w.whatsThis(), w.accessibleName(),
                 w.accessibleDescription()]
         if isinstance(w, (QLabel, QAbstractButton, QLineEdit)):
@@ -165,7 +171,7 @@ def test_the_window_shows_the_reviewers_own_proposals_and_nothing_of_the_others(
     for code in codes:
         assert window.select(code) or window.code == code
         qtbot.waitUntil(lambda: window.is_loaded and window.view is not None and window.code == code, timeout=5_000)
-        shown = everything_shown()
+        shown = everything_shown(window)
         seen.append(shown)
         assert not leaks(shown, found), f"while showing {code}: " + "; ".join(leaks(shown, found))
     shown = "\n".join(seen)
@@ -182,7 +188,7 @@ def test_the_window_shows_the_reviewers_own_proposals_and_nothing_of_the_others(
     window.filter.setText(other_code)
     assert window.assigned.visible_codes() == []
     typed = {k: v for k, v in found.items() if k != other_code}  # the filter box holds what the test typed
-    assert not leaks(everything_shown(), typed)
+    assert not leaks(everything_shown(window), typed)
     assert not window.select(other_code)
     window.filter.setText(codes[-1])
     assert window.assigned.visible_codes() == [codes[-1]]
@@ -194,14 +200,14 @@ def test_the_window_shows_the_reviewers_own_proposals_and_nothing_of_the_others(
     qtbot.waitUntil(lambda: window.is_loaded and window.view is not None and window.code == draft_code,
                     timeout=5_000)
     others_here = [r for r in rows if r.proposal_id == draft_pid and r.reviewer_id != me.id]
-    assert not any(token(r.id) in everything_shown() for r in others_here), "the panel showed before submitting"
+    assert not any(token(r.id) in everything_shown(window) for r in others_here), "the panel showed before submitting"
     assert "appear here once you submit your own" in window.panel.note.text()
     window.confirm = lambda title, text: True
     for c in window.view.rubric.criteria:
         window.form.choose(c.key, c.low)
     window.submit_button.click()
     qtbot.waitUntil(lambda: window.view is not None and window.view.mine.state == "submitted", timeout=5_000)
-    shown = everything_shown()
+    shown = everything_shown(window)
     now_visible = [token(r.id) for r in others_here if r.state is ReviewState.SUBMITTED]
     assert now_visible and all(t in shown for t in now_visible)
     found = forbidden(demo_store, me, mine_submitted | {draft_pid})
