@@ -47,11 +47,15 @@ class Proposal(Base):
     requested_gpu_hours: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[ProposalStatus] = enum_column(ProposalStatus, default=ProposalStatus.SUBMITTED, index=True)
     submitted_on: Mapped[date | None] = mapped_column(Date)
+    # A Phase II proposal from a Phase I team names the Phase I proposal it continues: a selection may
+    # fund it only with (or after) its Phase I.
+    continues_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"), index=True)
 
     __table_args__ = (
         currency_check("currency"),
         non_negative("requested_gpu_hours"),
         CheckConstraint("length(title) > 0", name="title_present"),
+        CheckConstraint("continues_id IS NULL OR continues_id <> id", name="continues_another"),
     )
 
     call = relationship("Call")

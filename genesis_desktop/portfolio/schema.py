@@ -1,5 +1,6 @@
 """Every table of the portfolio, registered on one metadata. Import this module to get them all."""
 from .base import Base
+from .decision_records import CofundingAgreement, CofundingShare, CommitmentEntry, EntryKind, Scenario
 from .institutions import Institution, InstitutionKind
 from .partners import Commitment, CommitmentState, CommitmentYear, ExchangeRate, Partner, PartnerKind
 from .programme import Call, CallPhase, Challenge, ChallengeStatus, Programme
@@ -20,5 +21,6 @@ __all__ = [
     "Base", "metadata", "Institution", "InstitutionKind", "Commitment", "CommitmentState", "CommitmentYear",
     "ExchangeRate", "Partner", "PartnerKind", "Call", "CallPhase", "Challenge", "ChallengeStatus", "Programme",
     "NEXT_STATUSES", "Proposal", "ProposalBudget", "ProposalChallenge", "ProposalInstitution", "ProposalStatus",
-    "ProposalStatusChange", "Review", "Reviewer", "ReviewState",
+    "ProposalStatusChange", "Review", "Reviewer", "ReviewState", "CofundingAgreement", "CofundingShare",
+    "CommitmentEntry", "EntryKind", "Scenario",
 ]

@@ -7,7 +7,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from genesis_desktop.portfolio.store import SCHEMA_HEAD, alembic_config, make_engine, upgrade
+from genesis_desktop.portfolio.store import alembic_config, make_engine, upgrade
 
 PACKET = ("INSERT INTO review_packet (id, reviewer_id, issued_at, issued_by, digest, synced, imported_at, "
           "imported_by) VALUES ('{id}', {reviewer}, '2026-06-01 09:00:00', '{by}', 'sha256:00', '{{}}', {at}, {who})")
@@ -25,9 +25,9 @@ def test_packets_table_comes_with_its_rules_and_goes_on_downgrade(tmp_path):
         c.execute(text("INSERT INTO reviewer (email, name, expertise, partner_ties) "
                        "VALUES ('a@b.org', 'A', '[]', '[]')"))
     assert "review_packet" not in _tables(engine)
-    upgrade(engine)
+    upgrade(engine, "0005")
     with engine.begin() as c:
-        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD == "0005"
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
         c.execute(text(PACKET.format(id="p-1", reviewer=1, by="officer", at="NULL", who="NULL")))
     for values, rule in ((dict(id="p-2", reviewer=1, by="", at="NULL", who="NULL"), "CHECK"),
                          (dict(id="p-3", reviewer=1, by="o", at="'2026-06-02'", who="NULL"), "CHECK"),
