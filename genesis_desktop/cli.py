@@ -7,6 +7,7 @@ and `genesis summary` start quickly.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -249,7 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub)
     add_review_parsers(sub, extend=(add_rubric_parser, add_packet_parsers))
+    for module in DECISION_COMMANDS:
+        importlib.import_module(f"genesis_desktop.{module}").add_parsers(sub)
     return p
+
+
+# The decision commands, each module with add_parsers(sub): scenario, ledger, report.
+DECISION_COMMANDS: tuple[str, ...] = ()
 
 
 def main(argv: list[str] | None = None) -> int:
