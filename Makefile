@@ -9,8 +9,9 @@ GUI_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxc
 	libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-xkb1 \
 	libxkbcommon-x11-0 libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
 # The suite also opens a real window on a virtual X server, and runs jobs on a real Slurm cluster
-# (started by scripts/slurm-cluster), also through a private sshd standing in for a login node.
-TEST_PACKAGES := $(GUI_PACKAGES) xvfb slurm-wlm munge openssh-client openssh-server
+# (started by scripts/slurm-cluster), also through a private sshd standing in for a login node; the
+# report tests read and render the PDFs they write with poppler's pdftotext and pdftoppm.
+TEST_PACKAGES := $(GUI_PACKAGES) xvfb slurm-wlm munge openssh-client openssh-server poppler-utils
 # The backend plugins are distributions of their own, installed beside the program as a user would.
 PLUGINS := plugins/genesis-slurm plugins/genesis-dask
 # Two pytest workers: the suite spends much of its time waiting on subprocesses, windows and engines.

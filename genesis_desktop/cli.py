@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # The decision commands, each module with add_parsers(sub): scenario, ledger, report.
-DECISION_COMMANDS: tuple[str, ...] = ()
+DECISION_COMMANDS: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report")
 
 
 def main(argv: list[str] | None = None) -> int:

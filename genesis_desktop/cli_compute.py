@@ -108,7 +108,7 @@ def cmd_run(args) -> int:
     with _job_store(args) as store:
         if args.kernel == "risk":
             params = _risk_params(store, params)
-        elif args.kernel in ("assignment", "calibration"):
+        elif args.kernel in ("assignment", "calibration", "selection", "robustness"):
             params = _review_params(store, args.kernel, params)
         spec = service.make_spec(args.kernel, params, seed=args.seed, resources=resources)
         submitted = service.submit(store, spec, backend=args.backend, safe_mode=args.safe_mode)
@@ -251,9 +251,12 @@ def _risk_params(store, params: dict) -> dict:
 
 
 def _review_params(store, kernel: str, params: dict) -> dict:
-    """With `--param call=N`, the call's reviewers, proposals and reviews from the records, with the
-    other `params` overriding; the review package owns turning records into a kernel's inputs."""
-    from genesis_desktop.review.job_inputs import params_for
+    """With `--param call=N` (review kernels) or `scenario=NAME` (selection, robustness), the inputs from the
+    records, other `params` overriding; review and decisions own turning records into a kernel's inputs."""
+    if kernel in ("selection", "robustness"):
+        from genesis_desktop.decisions.scenario_jobs import params_for
+    else:
+        from genesis_desktop.review.job_inputs import params_for
 
     try:
         return params_for(store.engine, kernel, params)

@@ -16,7 +16,10 @@ import genesis_desktop
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = Path(genesis_desktop.__file__).parent
 QT_MODULES = ("PySide6", "shiboken6", "pyqtgraph", "superqt", "PyQt5", "PyQt6")
-CORE_TESTS = ["tests/portfolio", "tests/cli", "tests/compute", "tests/review"]
+# decisions/: its optimiser, ledger and scenario tests (its report tests render PDFs for a minute and
+# already run one report command with Qt blocked).
+CORE_TESTS = ["tests/portfolio", "tests/cli", "tests/compute", "tests/review", "tests/decisions/test_selection.py",
+              "tests/decisions/test_ledger.py", "tests/decisions/test_cofunding.py", "tests/decisions/test_scenarios.py"]
 
 
 def _blocked_env(tmp_path: Path) -> dict[str, str]:

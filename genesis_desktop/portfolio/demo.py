@@ -1,10 +1,11 @@
 """The programme row every portfolio holds, and the deterministic demo portfolio.
 
 `build_demo` writes the programme's facts (resources/demo/*.json: laboratories, the 26 challenges,
-the call DE-FOA-0003612, the MOU companies, the US-Japan commitments, dated USD/JPY rates), then
-`proposals` synthetic proposals with their budgets, teams, challenges and status histories, 60
-reviewers and a few reviews. Same seed and same number of proposals give the same rows, byte for
-byte; everything is written in one transaction, so a failure leaves the portfolio as it was.
+the call DE-FOA-0003612, the MOU companies, the US-Japan commitments with their ledger entries and
+co-funding agreement, dated USD/JPY rates), then `proposals` synthetic proposals with their budgets,
+teams, challenges, status histories and Phase II continuations, 60 reviewers and a few reviews. Same
+seed and same number of proposals give the same rows, byte for byte; everything is written in one
+transaction, so a failure leaves the portfolio as it was.
 """
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .decision_records import CofundingAgreement
 from .demo_bulk import advance_sequence, insert_columns
+from .demo_continuations import link_continuations
 from .demo_facts import add_facts, load
+from .demo_ledger import add_ledger
 from .demo_reviews import add_reviewers, add_reviews
 from .demo_synth import BLOCK, Pools, proposal_block
 from .institutions import Institution
@@ -62,10 +66,12 @@ def build_demo(store: Store, proposals: int = 400, seed: int = 2026, progress: P
         programme = ensure_programme(session)
         _require_empty(session)
         facts = add_facts(session, programme)
+        ledger_entries = add_ledger(session)
         pools = Pools(facts)
         reviewers = add_reviewers(session, pools, facts, seed)
         conn = session.connection()
         first_block = None
+        continuations = 0
         if progress:
             progress(0, proposals)
         for block, start in enumerate(range(0, proposals, BLOCK)):
@@ -73,6 +79,7 @@ def build_demo(store: Store, proposals: int = 400, seed: int = 2026, progress: P
             tables, extras = proposal_block(pools, seed, block, start + 1, size)
             for name in BLOCK_TABLES:
                 written[name] += insert_columns(conn, metadata.tables[name], tables[name])
+            continuations += link_continuations(conn, tables, pools.phases[0].name, seed, block, BLOCK)
             if block == 0:
                 first_block = extras
             del tables
@@ -83,6 +90,7 @@ def build_demo(store: Store, proposals: int = 400, seed: int = 2026, progress: P
         counts = {
             "institutions": len(facts.institution_ids), "challenges": len(facts.challenge_ids), "calls": 1,
             "partners": len(facts.partner_codes), "reviewers": len(reviewers), "reviews": reviews,
+            "ledger_entries": ledger_entries, "continuations": continuations,
         }
     return {"seed": seed, "proposals": written["proposal"], "proposal_budgets": written["proposal_budget"],
             "proposal_challenges": written["proposal_challenge"], "team_members": written["proposal_institution"],
@@ -90,7 +98,7 @@ def build_demo(store: Store, proposals: int = 400, seed: int = 2026, progress: P
 
 
 def _require_empty(session: Session) -> None:
-    for model in (Institution, Challenge, Call, Proposal, Partner, ExchangeRate, Reviewer):
+    for model in (Institution, Challenge, Call, Proposal, Partner, ExchangeRate, Reviewer, CofundingAgreement):
         if session.scalar(select(func.count()).select_from(model)):
             raise ValueError(
                 f"the portfolio already holds {model.__tablename__} records: the demo only fills an empty "

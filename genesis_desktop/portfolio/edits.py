@@ -35,6 +35,7 @@ __all__ = [
 
 
 HAND_NOTE = "set by hand"
+LEDGER_REASON = "edited in the record editor"  # the reason on ledger entries an edit of commitment totals adds
 
 
 class EditError(ValueError):
@@ -148,9 +149,12 @@ def references(store: Store, kind: str, code: str) -> References:
         return _references(conn, k, rid, code)
 
 
-def _write(conn: Connection, kind: EditKind, checked: Checked) -> int:
+def _write(conn: Connection, kind: EditKind, checked: Checked, author: str | None) -> int:
     if checked.problems:
         raise EditRefused(kind.name, checked.key, checked.problems)
+    # A commitment's changed totals get ledger entries in the editor's name (the import writes them).
+    checked.context.ledger_by = author or default_author()
+    checked.context.ledger_reason = LEDGER_REASON
     history = ProposalStatusChange.__table__
     last = conn.execute(select(func.max(history.c.id))).scalar() or 0
     try:
@@ -167,7 +171,7 @@ def create(store: Store, kind: str, values: dict[str, object], *, author: str | 
     k = edit_kind(kind)
     with store.engine.begin() as conn:
         checked = check(conn, k, _merged(k, None, values, author), creating=True)
-        rid = _write(conn, k, checked)
+        rid = _write(conn, k, checked, author)
         after = record_rows(conn, k, rid)
     empty = {t: {} for t in after}
     return Change(k.name, checked.key, "create", rid, empty, after, differs(empty, after),
@@ -181,7 +185,7 @@ def update(store: Store, kind: str, code: str, values: dict[str, object], *, aut
         rid, stored = _stored(conn, k, code)
         before = record_rows(conn, k, rid)
         checked = check(conn, k, _merged(k, stored, values, author), creating=False)
-        _write(conn, k, checked)
+        _write(conn, k, checked, author)
         after = record_rows(conn, k, rid)
     return Change(k.name, code, "update", rid, before, after, differs(before, after), f"Edit {k.name} {code}")
 
@@ -199,8 +203,12 @@ def delete(store: Store, kind: str, code: str, *, cascade: bool = False) -> Chan
             raise DeleteRefused(refs, needs_cascade=not refs.blocked)
         before = record_rows(conn, k, rid)
         now, left = dependent_rows(conn, k, rid)
-        after: Rows = {**{t: {} for t in before}, **left}
-        before.update(now)
+        after: Rows = {t: {} for t in before}
+        # Merged per table, not replaced: a dependent may sit in the record's own table (a Phase II
+        # proposal whose continues_id points at the proposal deleted).
+        for rows, extra in ((before, now), (after, left)):
+            for table, found in extra.items():
+                rows.setdefault(table, {}).update(found)
         apply(conn, before, after)
     return Change(k.name, code, "delete", rid, before, after, differs(before, after), f"Delete {k.name} {code}")
 
@@ -221,8 +229,11 @@ def _restore(store: Store, change: Change, expected: Rows, target: Rows, action:
     tables = {t.name: t for t in metadata.sorted_tables}
     with store.engine.begin() as conn:
         now = record_rows(conn, k, change.record_id)
-        for table in (expected.keys() | target.keys()) - now.keys():
-            now[table] = rows_at(conn, tables[table], expected.get(table, {}).keys() | target.get(table, {}).keys())
+        # Rows outside the record that the change touched, also in the record's own table (a Phase II
+        # proposal that continues the proposal deleted).
+        for table in expected.keys() | target.keys():
+            keys = (expected.get(table, {}).keys() | target.get(table, {}).keys()) - now.get(table, {}).keys()
+            now.setdefault(table, {}).update(rows_at(conn, tables[table], keys))
         if now[k.table.name] and not target.get(k.table.name):
             refs = _references(conn, k, change.record_id, change.code)
             if refs.blocked:

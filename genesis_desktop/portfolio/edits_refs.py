@@ -26,6 +26,7 @@ _NAMED = {
     "call": ("call", "calls", "number"), "partner": ("partner", "partners", "code"),
     "commitment": ("commitment", "commitments", "code"), "proposal": ("proposal", "proposals", "code"),
     "reviewer": ("reviewer", "reviewers", "email"), "programme": ("programme", "programmes", "code"),
+    "scenario": ("scenario", "scenarios", "name"),
 }
 _DEPENDENT_NOUNS = {"review": ("review", "reviews")}
 _PART_NOUNS = {
@@ -33,6 +34,7 @@ _PART_NOUNS = {
     "proposal_budget": ("budget year", "budget years"), "proposal_status_change": ("status change", "status changes"),
     "proposal_institution": ("team institution", "team institutions"),
     "proposal_challenge": ("link to a challenge", "links to challenges"),
+    "commitment_entry": ("ledger entry", "ledger entries"),
 }
 # What the referring column means, where the column name alone does not say it.
 _ROLES = {
@@ -42,9 +44,10 @@ _ROLES = {
     ("proposal_challenge", "challenge_id"): "among the challenges they address",
     ("reviewer", "institution_id"): "as their institution",
     ("partner", "institution_id"): "as their institution",
+    ("proposal", "continues_id"): "as the Phase I they continue",
 }
 # What a SET NULL relation clears on the rows that point at the record.
-_CLEARS = {("partner", "institution_id"): "the institution"}
+_CLEARS = {("partner", "institution_id"): "the institution", ("proposal", "continues_id"): "the Phase I link"}
 _OWNER_OF_PART = {p.name: k.table for k in KINDS.values() for p in k.parts}
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Table, and_, delete, insert, select, update
 
 from .schema import (
-    Call, CallPhase, Challenge, Commitment, CommitmentYear, Institution, Partner, Proposal, ProposalBudget,
-    ProposalChallenge, ProposalInstitution, ProposalStatusChange, metadata,
+    Call, CallPhase, Challenge, Commitment, CommitmentEntry, CommitmentYear, Institution, Partner, Proposal,
+    ProposalBudget, ProposalChallenge, ProposalInstitution, ProposalStatusChange, metadata,
 )
 
 # table name -> primary key (a tuple) -> column -> plain value
@@ -42,7 +42,9 @@ KINDS: dict[str, EditKind] = {k.name: k for k in (
     EditKind("challenge", "challenges", Challenge.__table__, "code", (), "challenges"),
     EditKind("call", "calls", Call.__table__, "number", (CallPhase.__table__,), "calls"),
     EditKind("partner", "partners", Partner.__table__, "code", (), "partners"),
-    EditKind("commitment", "commitments", Commitment.__table__, "code", (CommitmentYear.__table__,), "commitments"),
+    # The ledger entries go with the years: undo and redo put both back, so they still add up.
+    EditKind("commitment", "commitments", Commitment.__table__, "code",
+             (CommitmentYear.__table__, CommitmentEntry.__table__), "commitments"),
     EditKind("proposal", "proposals", Proposal.__table__, "code",
              (ProposalChallenge.__table__, ProposalInstitution.__table__, ProposalBudget.__table__,
               ProposalStatusChange.__table__), "proposals", reads_one=True),

@@ -54,6 +54,10 @@ class Context:
         self._calls: dict[str, CallRule] | None = None
         self.imported_calls: dict[str, CallRule] = {}
         self.deferred: list[Callable[[], None]] = []  # checks that need every file validated first
+        # Who and why, for the ledger entries that keep commitments' entries in step with the totals
+        # written (portfolio.ledger_sync); the record editor puts its own author and reason here.
+        self.ledger_by = "import"
+        self.ledger_reason = "imported from a commitments file"
 
     def ids(self, kind: str) -> dict:
         """Natural key -> id of the stored records of `kind` (composite keys are tuples)."""

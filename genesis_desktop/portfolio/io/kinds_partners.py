@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from ..fiscal import CALENDARS, calendar_for
+from ..ledger_sync import OPENING_REASON, sync_entries
 from ..money import format_amount
 from ..schema import Commitment, CommitmentState, CommitmentYear, ExchangeRate, Institution, Partner, PartnerKind
 from . import codecs
@@ -184,11 +185,15 @@ def write_commitments(conn: Connection, parsed: Parsed, ctx: Context) -> Outcome
     c = parsed.commitments
     rows = c.drop(columns=["partner"]).assign(partner_id=ids_of(c["partner"], ctx.ids("partners")))
     before = existing_ids(c["code"], ctx.ids("commitments"))
+    # A stored commitment whose totals were written before the ledger (by an older path) first gets the
+    # entries for those totals, so that the entries written below hold only what this write changed.
+    sync_entries(conn, ctx.ledger_by, OPENING_REASON, [i for i in before if i is not None])
     out = upsert(conn, _commit, records(rows), before)
     ids = c["code"].map(key_ids(conn, _commit, "code"))
     y = parsed.years
     children = y.drop(columns=["row"]).assign(commitment_id=ids.reindex(y["row"]).to_numpy())
     replace_children(conn, _year, "commitment_id", before, records(children))
+    sync_entries(conn, ctx.ledger_by, ctx.ledger_reason, ids.tolist())
     return out
 
 
