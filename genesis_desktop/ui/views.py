@@ -9,6 +9,7 @@ from .desk import Desk
 from .investments_page import InvestmentsPage
 from .overview_page import OverviewPage
 from .page import Page, TabbedPage
+from .portfolio_page import PortfolioPage
 from .queries import TABLE_VIEWS, TableViewSpec
 from .record_attach import attach_record_panel
 from .record_form import KIND_OF_PAGE
@@ -20,7 +21,7 @@ SectionsFactory = Callable[[Desk], list[Page]]
 # The views `genesis screenshot` can render: the sections of the navigation (ARCHITECTURE.md names
 # them; "portfolio" comes with the decisions issue) and the tabs inside them.
 SCREENSHOT_VIEWS = ("overview", "challenges", "proposals", "calls", "institutions", "partners", "commitments",
-                    "reviews", "reviewers", "owed", "standings", "compute")
+                    "reviews", "reviewers", "owed", "standings", "portfolio", "compute")
 # A section and a table inside it would share these keys: the tables get their own.
 TAB_KEYS = {"partners": "partner_list", "reviews": "review_list"}
 
@@ -53,5 +54,6 @@ def build_sections(desk: Desk) -> list[Page]:
         TabbedPage(desk, "partners", "Partners & Investments", "partners",
                    [InvestmentsPage(desk), table("partners"), table("commitments")]),
         TabbedPage(desk, "reviews", "Reviews", "reviews", [table("reviews"), table("reviewers"), table("owed"), StandingsPage(desk)]),
+        PortfolioPage(desk),
         ComputePage(desk),
     ]
