@@ -77,3 +77,17 @@ def one_call(store):
         s.add_all([call, lab])
         s.flush()
         return SimpleNamespace(store=store, programme_id=programme.id, call_id=call.id, lab_id=lab.id)
+
+
+@pytest.fixture
+def genesis(capsys):
+    """genesis(*argv) -> (exit code, stdout, stderr), through cli.main in this process."""
+    from genesis_desktop import cli
+
+    capsys.readouterr()
+
+    def run(*argv: str):
+        code = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run

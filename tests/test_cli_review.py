@@ -8,25 +8,12 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from genesis_desktop import cli
 from genesis_desktop.compute.tables import job
 from genesis_desktop.portfolio.reviews import ConflictWaiver, ReviewAssignment, ReviewConflict
 from genesis_desktop.portfolio.store import open_store
 from genesis_desktop.review.reminders import missing_reviews
 
 CALL = "DE-FOA-0003612"
-
-
-@pytest.fixture
-def genesis(capsys):
-    """genesis(*argv) -> (exit code, stdout, stderr), through cli.main."""
-    capsys.readouterr()
-
-    def run(*argv: str):
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 @pytest.fixture

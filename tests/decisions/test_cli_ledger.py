@@ -7,22 +7,9 @@ import sqlite3
 
 import pytest
 
-from genesis_desktop import cli
 from genesis_desktop.decisions.cofunding import check_cofunding
 from genesis_desktop.decisions.ledger import rate_differences
 from genesis_desktop.portfolio.store import open_store, sqlite_path
-
-
-@pytest.fixture
-def genesis(capsys):
-    """genesis(*argv) -> (exit code, stdout, stderr), through cli.main."""
-    capsys.readouterr()
-
-    def run(*argv: str):
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 @pytest.fixture

@@ -7,23 +7,10 @@ import json
 
 import pytest
 
-from genesis_desktop import cli
 from genesis_desktop.decisions.scenarios import load_scenario
 from genesis_desktop.portfolio.store import open_store
 
 CALL = "DE-FOA-0003612"
-
-
-@pytest.fixture
-def genesis(capsys):
-    """genesis(*argv) -> (exit code, stdout, stderr), through cli.main."""
-    capsys.readouterr()
-
-    def run(*argv: str):
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 @pytest.fixture
