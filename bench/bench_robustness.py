@@ -52,7 +52,7 @@ from genesis_desktop.decisions.kernel_selection import ROBUSTNESS, _robust  # no
 from genesis_desktop.decisions.selection import check, prepare  # noqa: E402
 from genesis_desktop.decisions.selection_json import problem_to_json  # noqa: E402
 from genesis_desktop.decisions.selection_merit import scale_merit  # noqa: E402
-from genesis_desktop.review.kernel_calibration import _model as calibration_model  # noqa: E402
+from genesis_desktop.review.kernel_calibration import fitted_model as calibration_model  # noqa: E402
 from genesis_desktop.review.ranking import fund_in_rank_order  # noqa: E402
 
 SCALE = {"low": 1, "high": 9, "best": "low"}

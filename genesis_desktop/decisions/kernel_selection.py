@@ -35,7 +35,7 @@ import numpy as np
 
 from genesis_desktop.compute.jobs import whole_number
 from genesis_desktop.compute.kernel import Estimate, Partial, SpecError, checkpoint, report_metric
-from genesis_desktop.review.kernel_calibration import _model as calibration_model  # its fit, cached per process
+from genesis_desktop.review.kernel_calibration import fitted_model as calibration_model
 from genesis_desktop.review.kernel_params import with_defaults
 from genesis_desktop.review.ranking import DRAW_BLOCK, draw_qualities
 

@@ -142,8 +142,9 @@ def _canonical(params: Mapping[str, Any]) -> _Model:
     return _Model(canonical, codes, emails, cost, candidates, sign, cal)
 
 
-def _model(params: Mapping[str, Any]) -> _Model:
-    """Fitted once per process for the same parameters (the engine asks for estimates often)."""
+def fitted_model(params: Mapping[str, Any]) -> _Model:
+    """The calibration fitted to `params`, once per process for the same parameters (the engine asks
+    for estimates often; the robustness kernel draws from the same fit)."""
     try:
         key = json.dumps(params, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError):
@@ -165,13 +166,13 @@ class CalibrationKernel:
     version = "1"
 
     def prepare(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return _model(params).params
+        return fitted_model(params).params
 
     def block_count(self, params: Mapping[str, Any]) -> int:
         return -(-params["draws"] // params["draws_per_block"])
 
     def run_block(self, params: Mapping[str, Any], seed: int, block: int) -> Partial:
-        m = _model(params)
+        m = fitted_model(params)
         per_block, draws = m.params["draws_per_block"], m.params["draws"]
         first, stop = block * per_block, min(draws, (block + 1) * per_block)
         n = len(m.candidates)
@@ -192,7 +193,7 @@ class CalibrationKernel:
                 "seed": np.array([seed], np.int64)}
 
     def combine(self, params: Mapping[str, Any], partials: Sequence[Partial]) -> dict[str, Any]:
-        m = _model(params)
+        m = fitted_model(params)
         odds = _odds(m, partials)
         p, cal, sign = m.params, m.cal, m.sign
         scale = 10.0 ** minor_digits(p["currency"])

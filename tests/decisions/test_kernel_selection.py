@@ -24,7 +24,7 @@ from genesis_desktop.decisions.scenarios import (ScenarioError, ScenarioSpec, de
                                                  save_scenario, scenario_inputs, solve_scenario)
 from genesis_desktop.decisions.selection import solve
 from genesis_desktop.portfolio.store import open_store
-from genesis_desktop.review.kernel_calibration import _model as calibration_model
+from genesis_desktop.review.kernel_calibration import fitted_model as calibration_model
 
 CALL = "DE-FOA-0003612"
 
