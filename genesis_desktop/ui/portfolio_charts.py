@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from .chart_items import PatternedBars, money_unit, short_number, swatch
 from .plot_theme import OKABE_ITO, PlotTheme, SeriesStyle
-from .review_charts import _Chart as TitledChart, _pen
+from .review_charts import TitledChart, chart_pen
 
 BAR_WIDTH = 0.6
 CROWDED = 80  # proposals in the merit chart beyond which its marks shrink
@@ -42,12 +42,12 @@ def _key(entries: list[tuple[str, object]], theme: PlotTheme, font: QFont, ratio
             p.drawPixmap(QPointF(x, mid - 7), swatch(look, theme.axis, 14, ratio))
             x += 20
         elif isinstance(look, QColor):
-            p.setPen(_pen(look, 2, Qt.PenStyle.DashLine))
+            p.setPen(chart_pen(look, 2, Qt.PenStyle.DashLine))
             p.drawLine(QPointF(x, mid), QPointF(x + 26, mid))
             x += 32
         else:
             symbol, colour, filled = look
-            p.setPen(_pen(colour, 1.5))
+            p.setPen(chart_pen(colour, 1.5))
             p.setBrush(colour if filled else Qt.BrushStyle.NoBrush)
             if symbol == "t":
                 p.drawPolygon([QPointF(x + 6, mid - 6), QPointF(x + 12, mid + 5), QPointF(x, mid + 5)])
@@ -121,7 +121,7 @@ class SpendChart(TitledChart):
         self.item.showGrid(x=False, y=True, alpha=theme.grid_alpha)
         self.committed_bars.set_style(theme.style(1), theme.axis)
         self.chosen_bars.set_style(theme.style(0), theme.axis)
-        self.budget_line.setPen(_pen(QColor(OKABE_ITO[2]), 2.5, Qt.PenStyle.DashLine))
+        self.budget_line.setPen(chart_pen(QColor(OKABE_ITO[2]), 2.5, Qt.PenStyle.DashLine))
         for label in self.labels:
             label.setColor(theme.foreground)
         self.legend.setPixmap(_key([("committed", theme.style(1)), ("chosen", theme.style(0)),
@@ -189,7 +189,7 @@ class MeritChart(TitledChart):
             symbols = ["t1" if f == "in" else "t" if f == "out" else "o" for f in np.array(self.forced, object)[mask]]
             item.setData(self._x[mask], self.merit[mask], symbol=symbols, size=[size + 4 if s != "o" else size
                                                                                for s in symbols],
-                         pen=_pen(colour, 1.5), brush=pg.mkBrush(colour) if filled else pg.mkBrush(None))
+                         pen=chart_pen(colour, 1.5), brush=pg.mkBrush(colour) if filled else pg.mkBrush(None))
 
     def _chosen_colour(self) -> QColor:
         return QColor(OKABE_ITO[5] if self.theme.dark else OKABE_ITO[0])  # sky blue reads better on dark
@@ -201,13 +201,13 @@ class MeritChart(TitledChart):
 
     def apply_theme(self, theme: PlotTheme) -> None:
         super().apply_theme(theme)
-        self.line.setPen(_pen(QColor(OKABE_ITO[2]), 2, Qt.PenStyle.DashLine))
+        self.line.setPen(chart_pen(QColor(OKABE_ITO[2]), 2, Qt.PenStyle.DashLine))
         self.line_label.setColor(theme.foreground)
         backing = QColor(theme.background)
         backing.setAlphaF(0.85)
         self.line_label.fill = pg.mkBrush(backing)
         self.line_label.update()
-        self.selected.setPen(_pen(theme.foreground, 2))
+        self.selected.setPen(chart_pen(theme.foreground, 2))
         self.legend.setPixmap(_key([("chosen", ("o", self._chosen_colour(), True)),
                                     ("not chosen", ("o", QColor(OKABE_ITO[3]), False)),
                                     ("forced in / out", ("t", theme.foreground, False)),

@@ -141,12 +141,12 @@ class ConstraintsEditor(QWidget):
         self.caps = RowsTable("Caps", ["Kind", "Code", "Max money", "Max count"],
                               {0: ("lab", "institution", "partner")})
         self.share = QDoubleSpinBox(minimum=0, maximum=1, singleStep=0.05, decimals=2, accessibleName="Reserve share")
-        self.multiple = QDoubleSpinBox(minimum=0, maximum=20, singleStep=0.5, decimals=1,
+        self.multiple = QDoubleSpinBox(minimum=0.5, maximum=20, singleStep=0.5, decimals=1,
                                        accessibleName="Reserve multiple")
         self.years = QSpinBox(minimum=0, maximum=10, accessibleName="Reserve years")
         self.forced_in = QLineEdit(placeholderText="codes, separated by commas", accessibleName="Forced in")
         self.forced_out = QLineEdit(placeholderText="codes, separated by commas", accessibleName="Forced out")
-        self.rates_on = QLineEdit(placeholderText="YYYY-MM-DD (blank: the latest rates)", accessibleName="Rates on")
+        self.rates_on = QLineEdit(placeholderText="YYYY-MM-DD (blank: the day it is solved)", accessibleName="Rates on")
         self.overrides = RowsTable("Rate overrides", ["Currency", "Units per reporting unit"])
         self.errors = {key: QLabel(styleSheet=ERROR_STYLE, wordWrap=True, visible=False, objectName=f"{key}Error")
                        for key in ("objective", "budgets", "coverage", "caps", "continuation", "forced", "rates")}

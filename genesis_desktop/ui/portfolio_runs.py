@@ -18,7 +18,7 @@ from genesis_desktop.decisions.scenario_jobs import record_risk, record_robustne
     scenario_params
 
 from .desk import Desk
-from .review_assign_dialog import JobRunner
+from .job_runner import JobRunner
 
 RISK, ROBUSTNESS = "risk", "robustness"
 

@@ -32,7 +32,7 @@ def funding_colour(p: float, theme: PlotTheme) -> QColor:
     return QColor.fromRgbF(*(x + (y - x) * t for x, y in zip(a.getRgbF()[:3], b.getRgbF()[:3])))
 
 
-class _Chart(QWidget):
+class TitledChart(QWidget):
     """A titled pyqtgraph plot that shows a sentence instead when it has nothing to draw."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
@@ -107,11 +107,11 @@ class _Chart(QWidget):
             QToolTip.hideText()
 
 
-def _pen(colour: QColor, width: float = 1.0, style=Qt.PenStyle.SolidLine) -> QPen:
+def chart_pen(colour: QColor, width: float = 1.0, style=Qt.PenStyle.SolidLine) -> QPen:
     return pg.mkPen(colour, width=width, style=style, cosmetic=True)
 
 
-class RankChart(_Chart):
+class RankChart(TitledChart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Expected rank with its 90% interval", parent)
         self.codes, self.tips, self.funded_count = [], [], 0
@@ -176,11 +176,11 @@ class RankChart(_Chart):
         small = len(self.codes) > CROWDED  # many proposals: smaller marks without outline, fainter bars
         bars = QColor(self.theme.axis)
         bars.setAlphaF(0.3 if small else 0.65)
-        self.bars.setData(pen=_pen(bars, 1 if small else 1.2))
+        self.bars.setData(pen=chart_pen(bars, 1 if small else 1.2))
         if not self.codes:
             self.points.setData([], [])
             return
-        outline = pg.mkPen(None) if small else _pen(self.theme.foreground, 1)
+        outline = pg.mkPen(None) if small else chart_pen(self.theme.foreground, 1)
         brushes = [pg.mkBrush(funding_colour(p, self.theme)) for p in self.probability]
         symbols = ["d" if g else "o" for g in self.grey]
         sizes = [(8 if small else 12) if g else (5 if small else 9) for g in self.grey]
@@ -192,9 +192,9 @@ class RankChart(_Chart):
         shade.setAlphaF(0.10 if theme.dark else 0.07)
         self.band.setBrush(pg.mkBrush(shade))
         self.band_label.setColor(theme.foreground)
-        self.selected.setPen(_pen(theme.foreground, 2))
+        self.selected.setPen(chart_pen(theme.foreground, 2))
         line = QColor(OKABE_ITO[2])
-        self.line.setPen(_pen(line, 2, Qt.PenStyle.DashLine))
+        self.line.setPen(chart_pen(line, 2, Qt.PenStyle.DashLine))
         self.line_label.setColor(theme.foreground)
         backing = QColor(theme.background)
         backing.setAlphaF(0.85)  # the label stays readable where a rank's bar passes behind it
@@ -227,14 +227,14 @@ def _legend(theme: PlotTheme, font: QFont, ratio: float) -> QPixmap:
                 p.drawLine(QPointF(x + i, mid - 5), QPointF(x + i, mid + 5))
             x += bar + 6
         elif step == "diamond":
-            p.setPen(_pen(theme.foreground))
+            p.setPen(chart_pen(theme.foreground))
             p.setBrush(funding_colour(0.5, theme))
             x += 14
             p.drawPolygon(QPolygonF([QPointF(x + 6, mid - 6), QPointF(x + 12, mid), QPointF(x + 6, mid + 6),
                                      QPointF(x, mid)]))
             x += 18
         elif step == "line":
-            p.setPen(_pen(QColor(OKABE_ITO[2]), 2, Qt.PenStyle.DashLine))
+            p.setPen(chart_pen(QColor(OKABE_ITO[2]), 2, Qt.PenStyle.DashLine))
             x += 14
             p.drawLine(QPointF(x, mid), QPointF(x + 28, mid))
             x += 34
@@ -246,7 +246,7 @@ def _legend(theme: PlotTheme, font: QFont, ratio: float) -> QPixmap:
     return pixmap
 
 
-class LeniencyChart(_Chart):
+class LeniencyChart(TitledChart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Reviewer leniency with its 90% interval", parent)
         self.names, self.tips = [], []
@@ -289,10 +289,10 @@ class LeniencyChart(_Chart):
         super().apply_theme(theme)
         self.item.showGrid(x=True, y=False, alpha=theme.grid_alpha)
         colour = QColor(OKABE_ITO[5] if theme.dark else OKABE_ITO[0])  # sky blue reads better on dark
-        self.bars.setData(pen=_pen(colour, 1.5))
+        self.bars.setData(pen=chart_pen(colour, 1.5))
         self.points.setBrush(pg.mkBrush(colour))
-        self.points.setPen(_pen(theme.foreground, 1))
-        self.zero.setPen(_pen(theme.axis, 1, Qt.PenStyle.DashLine))
+        self.points.setPen(chart_pen(theme.foreground, 1))
+        self.zero.setPen(chart_pen(theme.axis, 1, Qt.PenStyle.DashLine))
 
     def tooltip_at(self, x: float, y: float) -> str:
         j = int(round(y))

@@ -21,7 +21,8 @@ from genesis_desktop.review.job_inputs import calibration_params
 
 from .desk import Desk
 from .page import Page
-from .review_assign_dialog import AssignDialog, CalibrateDialog, JobRunner
+from .job_runner import JobRunner
+from .review_assign_dialog import AssignDialog, CalibrateDialog
 from .review_charts import LeniencyChart, RankChart
 from .review_side_by_side import SideBySideTable, read_side_by_side
 from .review_standings_model import (

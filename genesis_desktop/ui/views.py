@@ -19,7 +19,7 @@ from .table_page import TablePage
 SectionsFactory = Callable[[Desk], list[Page]]
 
 # The views `genesis screenshot` can render: the sections of the navigation (ARCHITECTURE.md names
-# them; "portfolio" comes with the decisions issue) and the tabs inside them.
+# them) and the tabs inside them.
 SCREENSHOT_VIEWS = ("overview", "challenges", "proposals", "calls", "institutions", "partners", "commitments",
                     "reviews", "reviewers", "owed", "standings", "portfolio", "compute")
 # A section and a table inside it would share these keys: the tables get their own.
