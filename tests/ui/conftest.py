@@ -338,3 +338,29 @@ def open_table_page(qtbot):
         return page
 
     return open_page
+
+
+@pytest.fixture
+def open_view(qtbot):
+    """open_view(PageClass, store, size) -> a page of the desktop on `store`, shown and loaded; its desk
+    and the page are shut down after the test."""
+    from genesis_desktop.ui.desk import Desk
+
+    made = []
+
+    def open_it(page_class, store, size=(1240, 800)):
+        desk = Desk(store)
+        page = page_class(desk)
+        made.append((page, desk))
+        qtbot.addWidget(page)
+        page.resize(*size)
+        page.show()
+        page.reload()
+        qtbot.waitUntil(lambda: page.is_loaded, timeout=15_000)
+        assert page.error is None, page.error
+        return page
+
+    yield open_it
+    for page, desk in made:
+        page.shutdown()
+        desk.shutdown()

@@ -18,7 +18,6 @@ from genesis_desktop.decisions.report_data import portfolio_report_data
 from genesis_desktop.decisions.selection import Infeasible
 from genesis_desktop.portfolio.store import open_store
 from genesis_desktop.ui.app import save_png
-from genesis_desktop.ui.desk import Desk
 
 CALL = "DE-FOA-0003612"
 DEFAULT = f"{CALL} default"
@@ -33,27 +32,10 @@ def demo_store(demo_template, demo_copy):
 
 
 @pytest.fixture
-def open_page(qtbot, demo_store):
+def open_page(open_view, demo_store):
     from genesis_desktop.ui.portfolio_page import PortfolioPage
 
-    made = []
-
-    def open_it():
-        desk = Desk(demo_store)
-        page = PortfolioPage(desk)
-        made.append((page, desk))
-        qtbot.addWidget(page)
-        page.resize(1240, 800)
-        page.show()
-        page.reload()
-        qtbot.waitUntil(lambda: page.is_loaded, timeout=15_000)
-        assert page.error is None, page.error
-        return page
-
-    yield open_it
-    for page, desk in made:
-        page.shutdown()
-        desk.shutdown()
+    return lambda: open_view(PortfolioPage, demo_store, (1240, 800))
 
 
 def read_again(page, qtbot, act, timeout=20_000):

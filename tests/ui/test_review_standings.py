@@ -19,7 +19,6 @@ from genesis_desktop.portfolio.proposals import Proposal
 from genesis_desktop.portfolio.reviews import Review, ReviewAssignment, Reviewer, ReviewState
 from genesis_desktop.review.job_inputs import calibration_params
 from genesis_desktop.review.records import call_rubric
-from genesis_desktop.ui.desk import Desk
 
 CALL = "DE-FOA-0003612"
 
@@ -50,27 +49,10 @@ def run_calibration(store, seed: int = 5, draws: int = 300) -> dict:
 
 
 @pytest.fixture
-def open_page(qtbot, demo_store):
+def open_page(open_view, demo_store):
     from genesis_desktop.ui.review_standings_page import StandingsPage
 
-    made = []
-
-    def open_it():
-        desk = Desk(demo_store)
-        page = StandingsPage(desk)
-        made.append((page, desk))
-        qtbot.addWidget(page)
-        page.resize(1240, 780)
-        page.show()
-        page.reload()
-        qtbot.waitUntil(lambda: page.is_loaded, timeout=15_000)
-        assert page.error is None, page.error
-        return page
-
-    yield open_it
-    for page, desk in made:
-        page.shutdown()
-        desk.shutdown()
+    return lambda: open_view(StandingsPage, demo_store, (1240, 780))
 
 
 def shown(page, key: str) -> list:
