@@ -37,7 +37,7 @@ define ensure_packages
 	fi
 endef
 
-.PHONY: run test venv bench clean
+.PHONY: run test venv bench installer clean
 
 run: $(STAMP)
 	$(call ensure_packages,$(GUI_PACKAGES))
@@ -62,6 +62,13 @@ $(STAMP): pyproject.toml $(PLUGINS:%=%/pyproject.toml)
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
+
+# The package for this system into dist/ (installer/README.md): a build environment of its own under
+# build/, PyInstaller, the frozen program's self-test, then the tarball, .exe installer or .dmg.
+# PyInstaller reads the libraries' dependencies with binutils' objdump.
+installer:
+	$(call ensure_packages,$(GUI_PACKAGES) binutils)
+	QT_QPA_PLATFORM=offscreen $(PYTHON) installer/build.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -199,7 +199,7 @@ def cmd_screenshot(args) -> int:
 def cmd_self_test(args) -> int:
     from genesis_desktop.ui.self_test import run_self_test
 
-    ok, report = run_self_test(safe_mode=args.safe_mode)
+    ok, report = run_self_test(safe_mode=args.safe_mode, expected_backends=args.expect_backend)
     print(json.dumps(report, indent=2))
     return EXIT_OK if ok else EXIT_FAILURE
 
@@ -241,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(func=cmd_screenshot)
 
     st = sub.add_parser("self-test", help="check plugins, resources, the window and a small local job; JSON")
+    st.add_argument("--expect-backend", action="append", default=[], metavar="NAME",
+                    help="fail unless this compute backend is found (repeatable; installers name those they ship)")
     st.set_defaults(func=cmd_self_test)
 
     from genesis_desktop.cli_compute import add_commands  # backends, run, jobs

@@ -1,5 +1,9 @@
-"""Fixtures shared by the whole suite: a real SQLite portfolio file per test."""
+"""Fixtures shared by the whole suite: a real SQLite portfolio file per test, a private Xvfb."""
 from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +95,16 @@ def genesis(capsys):
         out, err = capsys.readouterr()
         return code, out, err
     return run
+
+
+def _load_servers_module(name: str):
+    # The suite runs with --import-mode=importlib and tests/ is no package: load by path instead.
+    path = Path(__file__).resolve().parent / "servers" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"genesis_test_servers_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+xvfb_display = _load_servers_module("xvfb").xvfb_display  # the real-window tests and the frozen program's

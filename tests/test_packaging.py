@@ -40,3 +40,12 @@ def test_wheel_ships_resources_migrations_and_the_console_script(tmp_path):
     assert migrations and all(f"genesis_desktop/portfolio/migrations/versions/{m}" in names for m in migrations)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "genesis = genesis_desktop.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_the_self_test_knows_every_kernel_the_distribution_declares():
+    # A frozen bundle that lost the metadata finds none of these; the self-test can only say so
+    # if it knows them without the metadata.
+    from genesis_desktop.ui.self_test_records import OWN_KERNELS
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["genesis_desktop.kernels"]
+    assert set(OWN_KERNELS) == set(declared)

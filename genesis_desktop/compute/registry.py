@@ -79,6 +79,17 @@ def load(entry: BackendEntry, store: JobStore | None, options: Mapping[str, Any]
             if entry.name != BUILTIN:
                 raise
             options = {}  # the fallback must work even when the settings file does not
+    cls = backend_class(entry)
+    try:
+        return cls(store, entry.manifest, options)
+    except Exception as err:
+        raise BackendUnavailable(f"backend {entry.name}: could not be made: {type(err).__name__}: {err}") from err
+
+
+def backend_class(entry: BackendEntry) -> type[Backend]:
+    """The backend's class, imported as its manifest names it; BackendUnavailable saying why not."""
+    if entry.problem:
+        raise BackendUnavailable(f"backend {entry.name}: {entry.problem}")
     module, _, attribute = entry.manifest.backend.partition(":")
     try:
         cls = getattr(importlib.import_module(module), attribute)
@@ -87,10 +98,7 @@ def load(entry: BackendEntry, store: JobStore | None, options: Mapping[str, Any]
                                  f"{type(err).__name__}: {err}") from err
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise BackendUnavailable(f"backend {entry.name}: {entry.manifest.backend} is not a Backend subclass")
-    try:
-        return cls(store, entry.manifest, options)
-    except Exception as err:
-        raise BackendUnavailable(f"backend {entry.name}: could not be made: {type(err).__name__}: {err}") from err
+    return cls
 
 
 def probe(backend: Backend, timeout: float) -> Probe:

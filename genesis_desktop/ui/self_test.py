@@ -11,7 +11,7 @@ import time
 import traceback
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 SELF_TEST_PROPOSALS = 40
 
@@ -26,14 +26,33 @@ def _walk(node, prefix: str = ""):
             yield name, child
 
 
-def check_plugins(safe_mode: bool) -> dict[str, Any]:
+def check_plugins(safe_mode: bool, expected: Sequence[str] = ()) -> dict[str, Any]:
+    """Every backend found through the entry points must import; whether its cluster answers is
+    reported, not required (a laptop has no Slurm). `expected`: names that must be found."""
     from genesis_desktop.compute import registry
+    from genesis_desktop.compute.errors import BackendUnavailable
 
     entries = registry.discover(safe_mode=safe_mode)
     answers = registry.availability(entries, timeout=5.0)
-    found = {e.name: {"loads": a.reachable, "reason": a.reason} for e, a in zip(entries, answers)}
-    if not found.get(registry.BUILTIN, {}).get("loads"):
-        raise RuntimeError(f"the built-in local backend is not usable: {found.get(registry.BUILTIN)}")
+    found, broken = {}, []
+    for entry, answer in zip(entries, answers):
+        imports = None
+        if not (safe_mode and entry.name != registry.BUILTIN):
+            try:
+                registry.backend_class(entry)
+                imports = True
+            except BackendUnavailable as err:
+                imports = False
+                broken.append(str(err))
+        found[entry.name] = {"imports": imports, "reachable": answer.reachable, "reason": answer.reason}
+    missing = [name for name in expected if name not in found]
+    if missing:
+        broken.append(f"backends {', '.join(missing)} are not found through the entry points; "
+                      f"found: {', '.join(found)}")
+    if not found.get(registry.BUILTIN, {}).get("reachable"):
+        broken.append(f"the built-in local backend is not usable: {found.get(registry.BUILTIN)}")
+    if broken:
+        raise RuntimeError("; ".join(broken))
     return {"backends": found}
 
 
@@ -54,7 +73,7 @@ def check_resources() -> dict[str, Any]:
         if required not in names:
             raise RuntimeError(f"resource {required} is missing from {PACKAGE}")
     stylesheet("app")
-    return {"resources": len(names)}
+    return {"resources": len(names), "names": sorted(names)}
 
 
 def check_window(url: str, out_dir: Path) -> dict[str, Any]:
@@ -83,7 +102,8 @@ def check_window(url: str, out_dir: Path) -> dict[str, Any]:
             raise RuntimeError(f"the rendered frame is blank ({len(colours)} colours)")
         frame = out_dir / "frame.png"
         image.save(str(frame), "PNG")
-        return {"views": window.view_keys, "frame": [image.width(), image.height()], "colours": len(colours)}
+        return {"views": window.view_keys, "frame": [image.width(), image.height()], "colours": len(colours),
+                "platform": app.platformName()}
     finally:
         window.close()
         store.close()
@@ -114,19 +134,25 @@ def check_job(url: str) -> dict[str, Any]:
         jobs.close()
 
 
-def run_self_test(safe_mode: bool = False) -> tuple[bool, dict[str, Any]]:
-    """Run every check; (all passed, report)."""
+def run_self_test(safe_mode: bool = False, expected_backends: Sequence[str] = ()) -> tuple[bool, dict[str, Any]]:
+    """Run every check; (all passed, report). `expected_backends`: plugins that must be found (an
+    installer names those it bundled)."""
+    from .self_test_records import check_files, check_kernels, check_report
+
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     report: dict[str, Any] = {"checks": {}}
     with tempfile.TemporaryDirectory(prefix="genesis-self-test-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'self-test.sqlite'}"
         checks: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-            ("plugins", lambda: check_plugins(safe_mode)),
+            ("plugins", lambda: check_plugins(safe_mode, expected_backends)),
+            ("kernels", check_kernels),
             ("resources", check_resources),
             ("portfolio", lambda: _demo(url)),
             ("window", lambda: check_window(url, Path(tmp))),
             ("local_job", lambda: check_job(url)),
+            ("files", lambda: check_files(url, Path(tmp))),
+            ("report", lambda: check_report(url, Path(tmp))),
         ]
         for name, check in checks:
             started = time.perf_counter()

@@ -1,14 +1,11 @@
 """Fixtures for the desktop tests: Qt offscreen, a small real portfolio file, a real Xvfb display."""
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 import tempfile
 import threading
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 # Before anything imports Qt: the tests draw into memory, not onto a screen, and remember window
@@ -36,17 +33,6 @@ from genesis_desktop.portfolio.schema import (  # noqa: E402
 from genesis_desktop.portfolio.store import open_store  # noqa: E402
 
 
-def _load_servers_module(name: str):
-    # The suite runs with --import-mode=importlib and tests/ is no package: load by path instead.
-    path = Path(__file__).resolve().parents[1] / "servers" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"genesis_test_servers_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-xvfb_display = _load_servers_module("xvfb").xvfb_display
 
 # (code, title, area, lead, status, official)
 CHALLENGES = [
