@@ -10,8 +10,10 @@ GUI_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxc
 	libxkbcommon-x11-0 libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
 # The suite also opens a real window on a virtual X server, and runs jobs on a real Slurm cluster
 # (started by scripts/slurm-cluster), also through a private sshd standing in for a login node; the
-# report tests read and render the PDFs they write with poppler's pdftotext and pdftoppm.
-TEST_PACKAGES := $(GUI_PACKAGES) xvfb slurm-wlm munge openssh-client openssh-server poppler-utils
+# report tests read and render the PDFs they write with poppler's pdftotext and pdftoppm; the
+# portfolio runs on a real PostgreSQL server too (scripts/postgres-server); the installer test runs
+# PyInstaller, which reads libraries with binutils' objdump.
+TEST_PACKAGES := $(GUI_PACKAGES) xvfb slurm-wlm munge openssh-client openssh-server poppler-utils postgresql binutils
 # The backend plugins are distributions of their own, installed beside the program as a user would.
 PLUGINS := plugins/genesis-slurm plugins/genesis-dask
 # Two pytest workers: the suite spends much of its time waiting on subprocesses, windows and engines.

@@ -257,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-# The decision commands, each module with add_parsers(sub): scenario, ledger, report.
-DECISION_COMMANDS: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report")
+# The decision commands and db, each module with add_parsers(sub): scenario, ledger, report, db.
+DECISION_COMMANDS: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report", "cli_db")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: a real SQLite portfolio file per test, a private Xvfb."""
+"""Fixtures shared by the whole suite: a real SQLite portfolio file per test, a private Xvfb, a
+private PostgreSQL server with a database per test."""
 from __future__ import annotations
 
 import importlib.util
@@ -108,3 +109,5 @@ def _load_servers_module(name: str):
 
 
 xvfb_display = _load_servers_module("xvfb").xvfb_display  # the real-window tests and the frozen program's
+_postgres = _load_servers_module("postgres")
+pg_server, pg_url = _postgres.pg_server, _postgres.pg_url  # the tests that run on PostgreSQL as well

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.frozen, pytest.mark.timeout(2400),
+# One worker runs the whole module: the build environment and PyInstaller's folders under build/ are
+# shared, and two builds at once would trample each other.
+pytestmark = [pytest.mark.frozen, pytest.mark.timeout(2400), pytest.mark.xdist_group("frozen"),
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux package recipe")]
 
 ROOT = Path(__file__).resolve().parents[2]
