@@ -70,9 +70,9 @@ def build_environment(venv: Path) -> Path:
     python = venv / bindir / ("python.exe" if os.name == "nt" else "python")
     wanted = requirements_digest()
     stamp = venv / ".genesis-installer"
-    if not python.exists():
-        run([sys.executable, "-m", "venv", str(venv)])
     if not stamp.exists() or stamp.read_text() != wanted:
+        # Made afresh (--clear): a half-made environment (a build stopped midway) must not be reused.
+        run([sys.executable, "-m", "venv", "--clear", str(venv)])
         run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
         run([str(python), "-m", "pip", "install", "--quiet", "-r", str(HERE / "requirements.txt"),
              str(ROOT), *map(str, PLUGINS)])
