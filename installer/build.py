@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     args.dist, args.venv, args.work = (path.resolve() for path in (args.dist, args.venv, args.work))
     args.work.mkdir(parents=True, exist_ok=True)
     # Away from the checkout: from its root, `import genesis_desktop` would find the source tree
-    # (where resources/ is not inside the package) instead of the installed program.
+    # (where resources/ is not inside the package) instead of the installed program. The build
+    # environment's Python also runs isolated (-I): neither the folder it starts in (build/ holds
+    # setuptools' half-made metadata, which breaks pip) nor PYTHON* variables reach it.
     os.chdir(args.work)
 
     python = build_environment(args.venv)
@@ -73,21 +75,21 @@ def build_environment(venv: Path) -> Path:
     if not stamp.exists() or stamp.read_text() != wanted:
         # Made afresh (--clear): a half-made environment (a build stopped midway) must not be reused.
         run([sys.executable, "-m", "venv", "--clear", str(venv)])
-        run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-        run([str(python), "-m", "pip", "install", "--quiet", "-r", str(HERE / "requirements.txt"),
+        run([str(python), "-I", "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+        run([str(python), "-I", "-m", "pip", "install", "--quiet", "-r", str(HERE / "requirements.txt"),
              str(ROOT), *map(str, PLUGINS)])
         stamp.write_text(wanted)
     # The program and plugins as they are now (not as when the environment was made); no dependency
     # changes, so this takes seconds.
-    run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", "--no-build-isolation",
+    run([str(python), "-I", "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", "--no-build-isolation",
          str(ROOT), *map(str, PLUGINS)])
     return python
 
 
 def freeze(python: Path, work: Path) -> Path:
     icon = work / "icon-256.png"
-    run([str(python), str(HERE / "render_icon.py"), str(icon)], env={"QT_QPA_PLATFORM": "offscreen"})
-    run([str(python), "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+    run([str(python), "-I", str(HERE / "render_icon.py"), str(icon)], env={"QT_QPA_PLATFORM": "offscreen"})
+    run([str(python), "-I", "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
          "--distpath", str(work / "frozen"), "--workpath", str(work / "pyinstaller"), str(HERE / "genesis.spec")],
         env={"GENESIS_ICON_PNG": str(icon)})
     return work / "frozen" / "genesis-desktop"
@@ -113,7 +115,7 @@ def self_test(bundle: Path) -> dict:
 
 
 def version(python: Path) -> str:
-    return subprocess.run([str(python), "-c", "import genesis_desktop; print(genesis_desktop.__version__)"],
+    return subprocess.run([str(python), "-I", "-c", "import genesis_desktop; print(genesis_desktop.__version__)"],
                           capture_output=True, text=True, check=True).stdout.strip()
 
 

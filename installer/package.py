@@ -95,7 +95,7 @@ def macos(bundle: Path, dist: Path, version: str) -> list[Path]:
 
 def resource(python: Path, name: str) -> Path:
     """A file of genesis_desktop.resources as the build environment installed it."""
-    done = subprocess.run([str(python), "-c", "import sys; from importlib.resources import files; "
+    done = subprocess.run([str(python), "-I", "-c", "import sys; from importlib.resources import files; "
                            "print(files('genesis_desktop.resources').joinpath(*sys.argv[1].split('/')))", name],
                           capture_output=True, text=True, check=True)
     return Path(done.stdout.strip())

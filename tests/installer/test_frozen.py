@@ -10,6 +10,7 @@ It takes minutes (a build environment, PyInstaller), so it is marked `frozen`: s
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -20,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-# One worker runs the whole module: the build environment and PyInstaller's folders under build/ are
-# shared, and two builds at once would trample each other.
+# Meant for one worker; when xdist spreads it anyway, build_once() keeps to one build.
 pytestmark = [pytest.mark.frozen, pytest.mark.timeout(2400), pytest.mark.xdist_group("frozen"),
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux package recipe")]
 
@@ -38,15 +38,29 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def build_once() -> Path:
+    """The tarball, built once per test run: the xdist_group mark does not always keep this module on
+    one worker (xdist 3.8), so the workers take turns on a lock and the later ones reuse the build."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))
+    dist = ROOT / "build" / f"test-dist-{run_id}"
+    dist.parent.mkdir(exist_ok=True)
+    with open(ROOT / "build" / "test-frozen.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (dist / "built").exists():
+            shutil.rmtree(dist, ignore_errors=True)
+            done = subprocess.run([sys.executable, str(ROOT / "installer" / "build.py"), "--dist", str(dist)],
+                                  capture_output=True, text=True, timeout=2000)
+            assert done.returncode == 0, f"build failed:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}"
+            assert "self-test of the frozen program: passed" in done.stdout
+            (dist / "built").write_text(done.stdout)
+    (tarball,) = dist.glob("genesis-desktop-*-linux-*.tar.gz")
+    return tarball
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """The tarball that `make installer` makes, unpacked and installed under a private prefix."""
-    dist = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, str(ROOT / "installer" / "build.py"), "--dist", str(dist)],
-                          capture_output=True, text=True, timeout=2000)
-    assert done.returncode == 0, f"build failed:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}"
-    assert "self-test of the frozen program: passed" in done.stdout
-    (tarball,) = dist.glob("genesis-desktop-*-linux-*.tar.gz")
+    tarball = build_once()
     unpacked = tmp_path_factory.mktemp("unpacked")
     with tarfile.open(tarball) as tar:
         tar.extractall(unpacked, filter="tar")
