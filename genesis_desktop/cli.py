@@ -240,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", required=True, metavar="FILE.png")
     sc.set_defaults(func=cmd_screenshot)
 
-    st = sub.add_parser("self-test", help="check plugins, resources, the window and a small local job; JSON")
+    st = sub.add_parser("self-test", help="check plugins, kernels, resources, the window, a local job, "
+                        "file formats and a report; JSON")
     st.add_argument("--expect-backend", action="append", default=[], metavar="NAME",
                     help="fail unless this compute backend is found (repeatable; installers name those they ship)")
     st.set_defaults(func=cmd_self_test)
@@ -252,13 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub)
     add_review_parsers(sub, extend=(add_rubric_parser, add_packet_parsers))
-    for module in DECISION_COMMANDS:
+    for module in COMMAND_MODULES:
         importlib.import_module(f"genesis_desktop.{module}").add_parsers(sub)
     return p
 
 
-# The decision commands and db, each module with add_parsers(sub): scenario, ledger, report, db.
-DECISION_COMMANDS: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report", "cli_db")
+# Command groups in modules of their own, each with add_parsers(sub): scenario, ledger, report, db.
+COMMAND_MODULES: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report", "cli_db")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,11 +39,9 @@ def copy_portfolio(source_url: str, target_url: str, extra_tables: Sequence[Tabl
     source = open_store(source_url, create=False)
     target = open_store(target_url)
     try:
+        # The migrations make the job tables on the target; an old source may lack them.
         present = set(inspect(source.engine).get_table_names())
         tables = list(metadata.sorted_tables) + [t for t in extra_tables if t.name in present]
-        for table in extra_tables:
-            if table.name in present:
-                table.create(target.engine, checkfirst=True)
         with target.engine.connect() as check:
             for table in tables:
                 held = check.scalar(select(func.count()).select_from(table))
@@ -94,10 +92,8 @@ def _copy_table(reading: Connection, writing: Connection, table: Table) -> int:
 def _move_sequences(writing: Connection, tables: Sequence[Table]) -> None:
     for table in tables:
         for column in table.primary_key.columns:
-            if column.autoincrement is True or (column.autoincrement == "auto" and column.type.python_type is int
-                                                and len(table.primary_key.columns) == 1):
-                sequence = writing.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                          {"t": table.name, "c": column.name})
-                if sequence:
-                    writing.execute(text(f"SELECT setval('{sequence}', COALESCE((SELECT max({column.name}) "
-                                         f"FROM {table.name}), 0) + 1, false)"))
+            # NULL for a key without a sequence (a composite key, a text code): nothing to move.
+            sequence = writing.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column.name})
+            if sequence:
+                writing.execute(text(f"SELECT setval('{sequence}', COALESCE((SELECT max({column.name}) "
+                                     f"FROM {table.name}), 0) + 1, false)"))

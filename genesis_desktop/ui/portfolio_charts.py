@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from .chart_items import PatternedBars, money_unit, short_number, swatch
 from .plot_theme import OKABE_ITO, PlotTheme, SeriesStyle
-from .review_charts import TitledChart, chart_pen
+from .review_charts import TitledChart, chart_pen, key_canvas
 
 BAR_WIDTH = 0.6
 CROWDED = 80  # proposals in the merit chart beyond which its marks shrink
@@ -28,14 +28,7 @@ def _key(entries: list[tuple[str, object]], theme: PlotTheme, font: QFont, ratio
     """A one-line key: (text, SeriesStyle) draws a swatch, (text, QColor) a dashed line, (text, (symbol,
     QColor, filled)) a mark."""
     metrics = QFontMetrics(font)
-    h = metrics.height() + 6
-    width = sum(metrics.horizontalAdvance(text) + 46 for text, _ in entries)
-    pixmap = QPixmap(round(width * ratio), round(h * ratio))
-    pixmap.setDevicePixelRatio(ratio)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pixmap)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setFont(font)
+    pixmap, p, h = key_canvas(sum(metrics.horizontalAdvance(text) + 46 for text, _ in entries), font, ratio)
     x, mid = 0.0, h / 2
     for text, look in entries:
         if isinstance(look, SeriesStyle):

@@ -208,17 +208,24 @@ class RankChart(TitledChart):
         return self.tips[j] if 0 <= j < len(self.tips) else ""
 
 
-def _legend(theme: PlotTheme, font: QFont, ratio: float) -> QPixmap:
-    """The key under the rank chart: the colour scale of P(funded), the grey zone's diamond, the line."""
-    metrics, bar = QFontMetrics(font), 100
-    steps = ("P(funded)  0%", "scale", "100%", "diamond", "grey zone", "line", "funding line")
-    h = metrics.height() + 6
-    pixmap = QPixmap(round((sum(map(metrics.horizontalAdvance, steps)) + bar + 60) * ratio), round(h * ratio))
+def key_canvas(width: float, font: QFont, ratio: float) -> tuple[QPixmap, QPainter, float]:
+    """A transparent one-line strip for a chart's key, `width` logical pixels wide, with an antialiased
+    painter on it in `font`, and the strip's height; the caller draws, ends the painter, keeps the pixmap."""
+    h = QFontMetrics(font).height() + 6
+    pixmap = QPixmap(round(width * ratio), round(h * ratio))
     pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(Qt.GlobalColor.transparent)
     p = QPainter(pixmap)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setFont(font)
+    return pixmap, p, h
+
+
+def _legend(theme: PlotTheme, font: QFont, ratio: float) -> QPixmap:
+    """The key under the rank chart: the colour scale of P(funded), the grey zone's diamond, the line."""
+    metrics, bar = QFontMetrics(font), 100
+    steps = ("P(funded)  0%", "scale", "100%", "diamond", "grey zone", "line", "funding line")
+    pixmap, p, h = key_canvas(sum(map(metrics.horizontalAdvance, steps)) + bar + 60, font, ratio)
     x, mid = 0.0, h / 2
     for step in steps:
         if step == "scale":

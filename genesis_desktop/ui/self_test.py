@@ -1,4 +1,5 @@
-"""`genesis self-test`: is this installation whole? Plugins, resources, the window, a frame, a job.
+"""`genesis self-test`: is this installation whole? Plugins, kernels, resources, the window, a frame,
+a job, the file formats and a report (the last three in self_test_records.py).
 
 Each check runs even when an earlier one failed, so one run names everything that is missing (a
 frozen bundle without a resource, a plugin that does not import). The report is JSON on stdout.

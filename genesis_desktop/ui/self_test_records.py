@@ -81,6 +81,6 @@ def check_report(url: str, out_dir: Path) -> dict[str, Any]:
             written[suffix] = path.stat().st_size
     finally:
         store.close()
-    if not written["pdf"] or not Path(out_dir / "report.pdf").read_bytes().startswith(b"%PDF"):
+    if not (out_dir / "report.pdf").read_bytes().startswith(b"%PDF"):
         raise RuntimeError("the portfolio report is not a PDF")
     return {"chosen": len(result["chosen"]), "report_bytes": written}
