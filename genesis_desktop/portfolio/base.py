@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, MetaData, String
+from sqlalchemy import BigInteger, CheckConstraint, Enum, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 # Named constraints, so that migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
@@ -50,3 +50,9 @@ def currency_check(column: str) -> CheckConstraint:
 
 def non_negative(column: str) -> CheckConstraint:
     return CheckConstraint(f"{column} >= 0", name=f"{column}_non_negative")
+
+
+def version_column():
+    """The record's change counter for optimistic locking (portfolio/versions.py): every write of the
+    record raises it, so an editor that read an older value is refused instead of overwriting."""
+    return mapped_column(Integer, nullable=False, default=1, server_default="1")

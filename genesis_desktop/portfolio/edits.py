@@ -6,12 +6,16 @@ record form and the command line both call.
     update(store, "proposal", "P-0001", {"title": ...})  -> Change
     delete(store, "call", "DE-FOA-0003612")              -> Change, or DeleteRefused naming what refers to it
     undo(store, change) / redo(store, change)            -> Change, or EditConflict (nothing written)
+    read_versioned(store, "proposal", "P-0001")          -> (texts, version)
+    update(..., expected_version=3)                      -> Change, or VersionConflict showing both versions
 
 Values are the columns of the kind's import file, as text, and are checked by the import's own rules
 (edits_check.py). Each operation is one transaction: all of it is written or none. A `Change` says which
 tables it wrote, so that views reload only what they show, and holds the record's rows before and after
 as plain values: undo writes the rows back exactly (same ids, codes and values), redo writes them again,
-and both first make sure nothing else has changed the record in between.
+and both first make sure nothing else has changed the record in between. An update given the version
+its editor read is refused if the record was written since (portfolio/versions.py): two officers
+editing one record, the second save is refused with both versions shown, never silently lost.
 """
 from __future__ import annotations
 
@@ -27,10 +31,11 @@ from .edits_refs import References, dependent_rows, references as _references
 from .edits_rows import KINDS, EditKind, Rows, apply, differs, edit_kind, record_id, record_rows, rows_at
 from .schema import ProposalStatusChange, metadata
 from .store import Store
+from .versions import bumped, lock_record
 
 __all__ = [
     "KINDS", "Change", "FieldProblem", "References", "EditError", "EditRefused", "DeleteRefused", "EditConflict",
-    "RecordMissing", "validate", "read", "blank", "references", "create", "update", "delete", "undo", "redo",
+    "RecordMissing", "VersionConflict", "validate", "read", "read_versioned", "blank", "references", "create", "update", "delete", "undo", "redo",
 ]
 
 
@@ -63,6 +68,23 @@ class EditConflict(EditError):
 
 class RecordMissing(EditError):
     pass
+
+
+class VersionConflict(EditConflict):
+    """The record was written after its editor read it: `yours` are the texts the editor saved,
+    `stored` what the database holds now, under `stored_version` (the editor read `expected_version`)."""
+
+    def __init__(self, kind: str, code: str, expected_version: int, stored_version: int,
+                 yours: dict[str, str], stored: dict[str, str]) -> None:
+        self.kind, self.code = kind, code
+        self.expected_version, self.stored_version = expected_version, stored_version
+        self.yours, self.stored = yours, stored
+        self.fields = [f for f in stored if yours.get(f, stored[f]) != stored[f]]
+        lines = "\n".join(f"  {f}: yours {yours[f]!r}, stored {stored[f]!r}" for f in self.fields)
+        super().__init__(
+            f"{kind} {code} was not saved: it was changed by someone else after you opened it (you edited "
+            f"version {expected_version}; it is now version {stored_version}). Nothing was written."
+            + (f" Where the two differ:\n{lines}" if lines else " Your values equal the stored ones."))
 
 
 @dataclass(frozen=True)
@@ -130,9 +152,15 @@ def validate(store: Store, kind: str, values: dict[str, object], *, code: str | 
 
 def read(store: Store, kind: str, code: str) -> dict[str, str]:
     """The record as the texts of its row in an import file."""
+    return read_versioned(store, kind, code)[0]
+
+
+def read_versioned(store: Store, kind: str, code: str) -> tuple[dict[str, str], int]:
+    """The record's texts and its version, read together: give the version back to `update`."""
     k = edit_kind(kind)
-    with store.engine.connect() as conn:
-        return _stored(conn, k, code)[1]
+    with store.engine.connect() as conn, conn.begin():  # one snapshot for both
+        texts = _stored(conn, k, code)[1]
+        return texts, conn.execute(select(k.table.c.version).where(k.table.c[k.key] == code)).scalar()
 
 
 def blank(kind: str) -> dict[str, str]:
@@ -178,11 +206,17 @@ def create(store: Store, kind: str, values: dict[str, object], *, author: str | 
                   f"Create {k.name} {checked.key}")
 
 
-def update(store: Store, kind: str, code: str, values: dict[str, object], *, author: str | None = None) -> Change:
-    """Change the fields given in `values` (the others keep their stored texts)."""
+def update(store: Store, kind: str, code: str, values: dict[str, object], *, author: str | None = None,
+           expected_version: int | None = None) -> Change:
+    """Change the fields given in `values` (the others keep their stored texts). With the version its
+    editor read, refused (VersionConflict) if the record was written since."""
     k = edit_kind(kind)
     with store.engine.begin() as conn:
+        version = lock_record(conn, k.table, k.table.c[k.key], code)
         rid, stored = _stored(conn, k, code)
+        if expected_version is not None and version != expected_version:
+            raise VersionConflict(k.name, code, expected_version, version,
+                                  _merged(k, stored, values, author), stored)
         before = record_rows(conn, k, rid)
         checked = check(conn, k, _merged(k, stored, values, author), creating=False)
         _write(conn, k, checked, author)
@@ -195,6 +229,7 @@ def delete(store: Store, kind: str, code: str, *, cascade: bool = False) -> Chan
     would be deleted or unlinked with it (a proposal's reviews) need `cascade`."""
     k = edit_kind(kind)
     with store.engine.begin() as conn:
+        lock_record(conn, k.table, k.table.c[k.key], code)
         rid = record_id(conn, k, code)
         if rid is None:
             raise _missing(k, code)
@@ -228,6 +263,7 @@ def _restore(store: Store, change: Change, expected: Rows, target: Rows, action:
     name = f"{k.name} {change.code}"
     tables = {t.name: t for t in metadata.sorted_tables}
     with store.engine.begin() as conn:
+        lock_record(conn, k.table, k.table.c.id, change.record_id)
         now = record_rows(conn, k, change.record_id)
         # Rows outside the record that the change touched, also in the record's own table (a Phase II
         # proposal that continues the proposal deleted).
@@ -247,6 +283,10 @@ def _restore(store: Store, change: Change, expected: Rows, target: Rows, action:
                 "Nothing was written.")
         try:
             apply(conn, now, target)
+            if target.get(k.table.name) and now.get(k.table.name) == target.get(k.table.name) \
+                    and differs(now, target):
+                # Only rows the record owns changed: still a new version of the record.
+                conn.execute(sql_update(k.table).where(k.table.c.id == change.record_id).values(bumped(k.table)))
         except IntegrityError as e:
             raise EditConflict(f"Cannot {action} “{change.description}”: the database refused it ({e.orig}). "
                                "Nothing was written.") from e

@@ -16,6 +16,7 @@ from .schema import (
     Call, CallPhase, Challenge, Commitment, CommitmentEntry, CommitmentYear, Institution, Partner, Proposal,
     ProposalBudget, ProposalChallenge, ProposalInstitution, ProposalStatusChange, metadata,
 )
+from .versions import bumped, without_version
 
 # table name -> primary key (a tuple) -> column -> plain value
 Rows = dict[str, dict[tuple, dict]]
@@ -75,9 +76,11 @@ def _pk(table: Table, row: dict) -> tuple:
 
 
 def read_rows(conn: Connection, table: Table, where) -> dict[tuple, dict]:
+    """The rows as plain values, without a record's version: that only grows, so it is never compared
+    or written back (an undo writes the old values under a new version)."""
     rows = {}
     for r in conn.execute(select(table).where(where)):
-        row = {k: plain(v) for k, v in r._mapping.items()}
+        row = without_version(table, {k: plain(v) for k, v in r._mapping.items()})
         rows[_pk(table, row)] = row
     return rows
 
@@ -131,4 +134,5 @@ def apply(conn: Connection, current: Rows, target: Rows) -> None:
         pk = list(table.primary_key.columns)
         for key in want.keys() & now.keys():
             if want[key] != now[key]:
-                conn.execute(update(table).where(and_(*(c == v for c, v in zip(pk, key)))).values(want[key]))
+                conn.execute(update(table).where(and_(*(c == v for c, v in zip(pk, key))))
+                             .values({**want[key], **bumped(table)}))

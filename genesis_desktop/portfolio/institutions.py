@@ -6,7 +6,7 @@ import enum
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, enum_column
+from .base import Base, enum_column, version_column
 
 
 class InstitutionKind(enum.Enum):
@@ -22,6 +22,7 @@ class Institution(Base):
     __tablename__ = "institution"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[InstitutionKind] = enum_column(InstitutionKind)

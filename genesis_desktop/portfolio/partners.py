@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, currency_check, currency_column, enum_column, money_column, non_negative
+from .base import Base, currency_check, currency_column, enum_column, money_column, non_negative, version_column
 
 
 class PartnerKind(enum.Enum):
@@ -29,6 +29,7 @@ class Partner(Base):
     __tablename__ = "partner"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[PartnerKind] = enum_column(PartnerKind)
@@ -50,6 +51,7 @@ class Commitment(Base):
     __tablename__ = "commitment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
     code: Mapped[str] = mapped_column(String(40), unique=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(String(300))

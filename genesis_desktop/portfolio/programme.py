@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, currency_check, currency_column, enum_column, money_column, non_negative
+from .base import Base, currency_check, currency_column, enum_column, money_column, non_negative, version_column
 
 
 class ChallengeStatus(enum.Enum):
@@ -38,6 +38,7 @@ class Challenge(Base):
     __tablename__ = "challenge"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="RESTRICT"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -64,6 +65,7 @@ class Call(Base):
     __tablename__ = "call"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="RESTRICT"), index=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(300))

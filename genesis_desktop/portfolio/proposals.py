@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, currency_check, currency_column, enum_column, money_column, non_negative, utcnow
+from .base import Base, currency_check, currency_column, enum_column, money_column, non_negative, utcnow, version_column
 
 
 class ProposalStatus(enum.Enum):
@@ -34,6 +34,7 @@ class Proposal(Base):
     __tablename__ = "proposal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
     code: Mapped[str] = mapped_column(String(32), unique=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="RESTRICT"), index=True)
     phase: Mapped[str] = mapped_column(String(8), index=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 APP_NAME = "genesis-desktop"
 # The newest migration. Kept here so that opening an up-to-date portfolio never loads Alembic (half a
 # second of start-up); tests/portfolio/test_store.py checks it against Alembic's own head.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 ENV_VAR = "GENESIS_DB"
 
 

@@ -8,7 +8,9 @@
 
 Every field is checked as you type (after a short pause, off the GUI thread) by the import's own
 rules, and what is wrong is said under the field. Save stays disabled while the record is invalid;
-saves and deletes go through the desk's one writer and onto its undo stack.
+saves and deletes go through the desk's one writer and onto its undo stack. A save names the version
+the form read; if someone saved the record meanwhile it is refused and both versions are shown
+(record_dialogs.py).
 """
 from __future__ import annotations
 
@@ -17,9 +19,10 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from genesis_desktop.portfolio import edits
-from genesis_desktop.portfolio.edits import Change, EditRefused, FieldProblem, References
+from genesis_desktop.portfolio.edits import Change, EditRefused, FieldProblem, References, VersionConflict
 
 from .desk import Desk
+from .record_dialogs import SAVE_MINE, TAKE_STORED, ConflictDialog, delete_box
 from .record_fields import FieldsForm
 
 # Which kind of record each table page shows (page key -> kind).
@@ -28,9 +31,9 @@ KIND_OF_PAGE = {"challenges": "challenge", "proposals": "proposal", "calls": "ca
 CHECK_DELAY_MS = 300
 
 
-def _read(store, kind: str, code: str) -> dict[str, str] | None:
+def _read(store, kind: str, code: str) -> tuple[dict[str, str], int] | None:
     try:
-        return edits.read(store, kind, code)
+        return edits.read_versioned(store, kind, code)
     except edits.RecordMissing:
         return None
 
@@ -49,6 +52,8 @@ class RecordPanel(QWidget):
         self.setObjectName(f"{kind}Panel")
         self.code: str | None = None  # the stored record shown; None for a new one or none
         self._stored: dict[str, str] | None = None  # its texts as read (a new record's blanks)
+        self._version: int | None = None  # the stored record's version as read: saves name it
+        self.conflict_box: ConflictDialog | None = None
         self._gone: str | None = None  # the code of a record deleted here, shown again if undone
         self._problems: list[FieldProblem] | None = None  # for the values shown; None: not checked yet
         self._touched: set[str] = set()
@@ -128,7 +133,7 @@ class RecordPanel(QWidget):
         """Read the record; `quiet` keeps the form usable meanwhile and yields to edits begun since."""
         store, kind = self.desk.store, self.kind
         self.desk.load(self._keys["read"], lambda: _read(store, kind, code),
-                       lambda texts: self._fill(code, texts, quiet), self._say)
+                       lambda read: self._fill(code, *(read or (None, None)), quiet=quiet), self._say)
 
     def new_record(self) -> None:
         self._timer.stop()
@@ -138,7 +143,8 @@ class RecordPanel(QWidget):
         self._check()
         self.form.focus_field(self.spec.key)
 
-    def _fill(self, code: str | None, texts: dict[str, str] | None, quiet: bool = False) -> None:
+    def _fill(self, code: str | None, texts: dict[str, str] | None, version: int | None = None,
+              quiet: bool = False) -> None:
         if code != self.code or (quiet and self.dirty):
             return  # another record was asked for meanwhile, or the person has started editing
         if texts is None:
@@ -146,7 +152,7 @@ class RecordPanel(QWidget):
             self._gone = code  # shown again if an undo brings it back
             return
         self._gone = None
-        self._stored = dict(texts)
+        self._stored, self._version = dict(texts), version
         self._touched = set()
         self._problems = [] if code is not None else None
         self.form.set_values(texts)
@@ -157,7 +163,7 @@ class RecordPanel(QWidget):
         self._enable(editable=True)
 
     def _show_nothing(self, message: str) -> None:
-        self.code, self._stored, self._problems = None, None, None
+        self.code, self._stored, self._version, self._problems = None, None, None, None
         self.title.setText(message)
         self.form.set_values(edits.blank(self.kind))
         self.form.show_problems([])
@@ -217,7 +223,8 @@ class RecordPanel(QWidget):
         if code is None:
             write = lambda: edits.create(store, kind, values)  # noqa: E731
         else:
-            write = lambda: edits.update(store, kind, code, values)  # noqa: E731
+            version = self._version
+            write = lambda: edits.update(store, kind, code, values, expected_version=version)  # noqa: E731
         self._saving = True
         self._say("Saving…")
         self._enable(editable=True)
@@ -239,9 +246,27 @@ class RecordPanel(QWidget):
             self._problems = error.problems
             stray = self.form.show_problems(error.problems)
             self._say("Not saved: " + ("; ".join(stray) or "see what is wrong under the fields."))
+        elif isinstance(error, VersionConflict) and error.code == self.code:
+            self._say(f"Not saved: {self.kind} {error.code} was changed by someone else meanwhile.")
+            self._show_conflict(error)
         else:
             self._say(f"Not saved: {error}")
         self._enable(editable=True)
+
+    def _show_conflict(self, conflict: VersionConflict) -> None:
+        box = ConflictDialog(conflict, self)
+        box.finished.connect(lambda _result: self._conflict_decided(conflict, box.choice))
+        box.finished.connect(box.deleteLater)
+        self.conflict_box = box
+        box.open()
+
+    def _conflict_decided(self, conflict: VersionConflict, choice: str) -> None:
+        self.conflict_box = None
+        if choice == TAKE_STORED:
+            self._fill(self.code, conflict.stored, conflict.stored_version)
+        elif choice == SAVE_MINE:  # knowingly over the version just shown, and only that one
+            self._version = conflict.stored_version
+            self.save()
 
     def delete_record(self) -> None:
         """Ask to delete the record shown, saying what refers to it and what would go with it."""
@@ -254,25 +279,8 @@ class RecordPanel(QWidget):
 
     def _confirm_delete(self, refs: References) -> None:
         self._say("")
-        box = QMessageBox(self)
-        box.setObjectName("confirmDelete")
-        box.setInformativeText(refs.explain())
-        if refs.blocked:
-            box.setIcon(QMessageBox.Icon.Warning)
-            box.setWindowTitle("Cannot delete")
-            box.setText(f"{self.spec.title} {refs.code} cannot be deleted.")
-            box.setStandardButtons(QMessageBox.StandardButton.Ok)
-        else:
-            box.setIcon(QMessageBox.Icon.Question)
-            box.setWindowTitle(f"Delete {self.kind}")
-            box.setText(f"Delete {self.kind} {refs.code}? You can undo it with Ctrl+Z.")
-            confirm = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-            confirm.setObjectName("confirmDeleteButton")
-            box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
-            box.buttonClicked.connect(lambda button: self._delete(refs) if button is confirm else None)
-        box.finished.connect(box.deleteLater)
-        self.delete_box = box
-        box.open()
+        self.delete_box = delete_box(self, self.kind, refs, lambda: self._delete(refs))
+        self.delete_box.open()
 
     def _delete(self, refs: References) -> None:
         code, store, kind, cascade = refs.code, self.desk.store, self.kind, bool(refs.dependents)
@@ -294,7 +302,7 @@ class RecordPanel(QWidget):
         if self._stored is None or self._saving:
             return
         self._timer.stop()
-        self._fill(self.code, self._stored)
+        self._fill(self.code, self._stored, self._version)
         if self.code is None:
             self._problems = None
             self._check()

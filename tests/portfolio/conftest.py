@@ -182,10 +182,12 @@ def counts(store) -> dict[str, int]:
         return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in metadata.sorted_tables}
 
 
-def dump(store) -> dict[str, list]:
-    """Every row of every table, to prove a failed import changed nothing."""
+def dump(store, versions: bool = True) -> dict[str, list]:
+    """Every row of every table, to prove a failed import changed nothing; without the records'
+    versions, to prove an undo put back every value (a version only grows)."""
     with store.engine.connect() as conn:
-        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+        return {t.name: [tuple(r) for r in conn.execute(
+                    select(*(c for c in t.c if versions or c.name != "version")).order_by(*t.primary_key.columns))]
                 for t in metadata.sorted_tables}
 
 

@@ -27,6 +27,15 @@ NEW = {
                  "currency": "USD", "budget": "FY2026=600000.00"},
 }
 # (kind, code, field, new text, a table the change must be reported on)
+
+
+@pytest.fixture
+def snapshot(snapshot):
+    """Every value of every row, without the records' versions: undo writes the old values back under a
+    new version (test_versions.py checks the versions)."""
+    return lambda store: snapshot(store, versions=False)
+
+
 EDITS = [
     ("institution", "ANL", "city", "Lemont, IL", "institution"),
     ("challenge", "GC-03", "title", "Quantum algorithms, discovered", "challenge"),

@@ -168,3 +168,50 @@ def test_a_confirmed_delete_goes_through_the_writer_and_undo_brings_the_record_b
 
 def test_every_table_page_has_a_kind_with_a_form():
     assert set(KIND_OF_PAGE.values()) == set(edits.KINDS)
+
+
+def save_after_someone_else(qtbot, desk, theirs: str, mine: str) -> RecordPanel:
+    """P-0001 open in the panel; another officer, on another desk, saves its title first; then this
+    panel saves its own title and gets the conflict dialog."""
+    panel = open_panel(qtbot, desk, "proposal", "P-0001")
+    edits.update(desk.store, "proposal", "P-0001", {"title": theirs})
+    type_into(qtbot, panel, "title", mine)
+    qtbot.waitUntil(panel.save_button.isEnabled, timeout=WAIT_MS)
+    panel.save()
+    qtbot.waitUntil(lambda: panel.conflict_box is not None and panel.conflict_box.isVisible(), timeout=WAIT_MS)
+    return panel
+
+
+def test_a_save_over_someone_elses_save_is_refused_and_shows_both_versions(qtbot, desk, tmp_path):
+    panel = save_after_someone_else(qtbot, desk, "The other officer's title", "My title")
+    box = panel.conflict_box
+    assert edits.read(desk.store, "proposal", "P-0001")["title"] == "The other officer's title"  # not overwritten
+    assert "changed by someone else" in panel.status.text()
+    table = box.table
+    assert [table.horizontalHeaderItem(c).text() for c in range(3)] == \
+        ["Field", "Yours (from version 1)", "Stored now (version 2)"]
+    assert [table.item(0, c).text() for c in range(3)] == ["title", "My title", "The other officer's title"]
+    assert table.item(0, 1).font().bold() and not table.item(table.rowCount() - 1, 1).font().bold()
+    box.grab().save(str(tmp_path / "conflict.png"))
+
+    box.take_button.click()
+    qtbot.waitUntil(lambda: panel.conflict_box is None, timeout=WAIT_MS)
+    assert panel.form.values()["title"] == "The other officer's title" and not panel.dirty
+
+    # Now edited on top of the version shown, the save goes through.
+    type_into(qtbot, panel, "title", "My title, after reading theirs")
+    qtbot.waitUntil(panel.save_button.isEnabled, timeout=WAIT_MS)
+    panel.save()
+    qtbot.waitUntil(lambda: edits.read(desk.store, "proposal", "P-0001")["title"] == "My title, after reading theirs",
+                    timeout=WAIT_MS)
+
+
+def test_saving_mine_over_the_other_version_is_a_choice_made_after_seeing_it(qtbot, desk):
+    panel = save_after_someone_else(qtbot, desk, "Theirs", "Mine")
+    edits.update(desk.store, "proposal", "P-0001", {"title": "Theirs again"})  # a third save while deciding
+    panel.conflict_box.mine_button.click()
+    # Saving over version 2 (the one shown) is refused in turn: version 3 was never shown.
+    qtbot.waitUntil(lambda: panel.conflict_box is not None and panel.conflict_box.isVisible(), timeout=WAIT_MS)
+    assert panel.conflict_box.conflict.stored["title"] == "Theirs again"
+    panel.conflict_box.mine_button.click()
+    qtbot.waitUntil(lambda: edits.read(desk.store, "proposal", "P-0001")["title"] == "Mine", timeout=WAIT_MS)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
+from ..versions import bumped
 from .spec import Outcome
 
 _IN_CHUNK = 500  # ids per DELETE ... IN (...), well under every database's parameter limit
@@ -38,7 +39,7 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict], existing: Seque
     if new:
         conn.execute(insert(table), new)
     if old:
-        conn.execute(update(table).where(table.c.id == bindparam("_id")), old)
+        conn.execute(update(table).where(table.c.id == bindparam("_id")).values(bumped(table)), old)
     return Outcome(created=len(new), updated=len(old))
 
 
