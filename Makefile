@@ -21,6 +21,8 @@ PLUGINS := plugins/genesis-slurm plugins/genesis-dask
 # A worker that crashes is not replaced: xdist 3.8 under --dist loadgroup can wait forever for the
 # replacement's work (pytest-xdist#1323, #1327), and a crash is a failure to fix, not to retry.
 # The whole run is also bounded (40 min, twice its usual length) so that a hang fails CI quickly.
+# scripts/run-tests runs the suite on SQLite, then the store, import, review and record-panel tests
+# again on PostgreSQL (--engine postgresql).
 PYTEST_WORKERS ?= 2
 PYTEST_LIMIT_S ?= 2400
 PYTEST_ARGS ?=
@@ -48,9 +50,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(call ensure_packages,$(TEST_PACKAGES))
 	QT_QPA_PLATFORM=offscreen PYTHON=$(abspath $(BIN)/python) scripts/with-test-engines \
-		timeout --kill-after=60 $(PYTEST_LIMIT_S) \
-		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --max-worker-restart=0 $(PYTEST_ARGS) \
-		|| { rc=$$?; [ $$rc -ne 124 ] || echo "make test: the suite ran past $(PYTEST_LIMIT_S) s and was stopped"; exit $$rc; }
+		scripts/run-tests $(BIN)/python $(PYTEST_WORKERS) $(PYTEST_LIMIT_S) $(PYTEST_ARGS)
 
 venv: $(STAMP)
 

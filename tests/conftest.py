@@ -3,18 +3,98 @@ private PostgreSQL server with a database per test."""
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from genesis_desktop.portfolio.store import open_store
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--engine", choices=ENGINES, default="sqlite",
+        help="where the tests' portfolios live: a SQLite file each (default), or a database each on the "
+             "PostgreSQL server (GENESIS_TEST_PG_URL, else one started for the session). `make test` runs "
+             "the store, import, review and desktop tests once more with postgresql.")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; skipped with --engine postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--engine") == "sqlite":
+        return
+    skip = pytest.mark.skip(reason="about the SQLite file itself, not the portfolio in it")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def engine_name(request) -> str:
+    return request.config.getoption("--engine")
+
+
 @pytest.fixture
-def db_url(tmp_path):
-    """URL of a SQLite file that does not exist yet."""
+def db_url(request, tmp_path, engine_name):
+    """URL of a portfolio database that does not exist yet: a SQLite file, or with --engine postgresql
+    a new, empty database on the server, dropped after the test."""
+    if engine_name == "postgresql":
+        return request.getfixturevalue("pg_url")
     return f"sqlite:///{tmp_path / 'portfolio.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def template_database(request, tmp_path_factory, engine_name):
+    """template_database(name, fill): the URL of a portfolio made once a session with `fill(store)`;
+    never written to after that: tests work on copies (`copy_database`)."""
+    made = {}
+
+    def template(name: str, fill) -> str:
+        if name not in made:
+            if engine_name == "postgresql":
+                url = _postgres.create_database(request.getfixturevalue("pg_server"), f"tpl_{uuid.uuid4().hex[:16]}")
+            else:
+                url = f"sqlite:///{tmp_path_factory.mktemp('templates') / name}.sqlite"
+            store = open_store(url)
+            try:
+                fill(store)
+            finally:
+                store.close()  # a PostgreSQL template must have no connections left to be copied
+            made[name] = url
+        return made[name]
+
+    return template
+
+
+@pytest.fixture
+def copy_database(request, tmp_path, engine_name):
+    """copy_database(template_url, name): the URL of this test's own copy of a template_database."""
+    clones = []
+
+    def copy(template_url: str, name: str) -> str:
+        if engine_name == "postgresql":
+            clone = f"t_{uuid.uuid4().hex[:16]}"
+            clones.append(clone)
+            return _postgres.clone_database(request.getfixturevalue("pg_server"),
+                                            make_url(template_url).database, clone)
+        source, target = Path(make_url(template_url).database), tmp_path / f"{name}.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            if source.with_name(source.name + suffix).exists():
+                shutil.copyfile(source.with_name(source.name + suffix), target.with_name(target.name + suffix))
+        return f"sqlite:///{target}"
+
+    yield copy
+    for clone in clones:
+        _postgres.drop_database(request.getfixturevalue("pg_server"), clone)
 
 
 @pytest.fixture

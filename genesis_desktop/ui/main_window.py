@@ -38,11 +38,13 @@ GEOMETRY_KEY, STATE_KEY, VIEW_KEY, THEME_KEY = "window/geometry", "window/state"
 
 
 def database_label(url: str) -> str:
-    """The database as a person would name it: a file's name, or the URL with its password hidden."""
+    """The database as a person would name it: a file's name, or a server's database, where and as whom."""
     path = sqlite_path(url)
     if path is not None:
         return path.name
-    return make_url(url).render_as_string(hide_password=True)
+    u = make_url(url)
+    where = f"{u.host}:{u.port}" if u.port else (u.host or "the local server")
+    return f"{u.database} on {where}" + (f" as {u.username}" if u.username else "")
 
 
 class MainWindow(QMainWindow):

@@ -2,10 +2,8 @@
 (independently of the import code, so that round trips test export against what other code writes)."""
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -24,40 +22,36 @@ def add_programme(store) -> None:
 
 
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory) -> dict[str, Path]:
-    """Portfolio files built once per session (migrations take a while); tests work on copies."""
-    base = tmp_path_factory.mktemp("templates")
-    made = {}
-    for name, fill in (("programme", add_programme), ("portfolio", build_portfolio)):
-        store = open_store(f"sqlite:///{base / name}.sqlite")
-        fill(store)
+def templates(template_database) -> dict[str, str]:
+    """URLs of portfolios built once per session (migrations take a while); tests work on copies."""
+    return {"programme": template_database("programme", add_programme),
+            "portfolio": template_database("portfolio", build_portfolio)}
+
+
+@pytest.fixture
+def copy_of(copy_database):
+    """copy_of(template_url, name): an open store on this test's own copy of a template."""
+    opened = []
+
+    def copy(template_url: str, name: str):
+        opened.append(open_store(copy_database(template_url, name)))
+        return opened[-1]
+
+    yield copy
+    for store in opened:
         store.close()
-        made[name] = base / f"{name}.sqlite"
-    return made
-
-
-def copy_of(template: Path, target: Path):
-    for suffix in ("", "-wal", "-shm"):
-        src = template.with_name(template.name + suffix)
-        if src.exists():
-            shutil.copyfile(src, target.with_name(target.name + suffix))
-    return open_store(f"sqlite:///{target}")
 
 
 @pytest.fixture
-def programme_store(templates, tmp_path):
+def programme_store(templates, copy_of):
     """An empty portfolio as `genesis init` leaves it: the one programme row."""
-    s = copy_of(templates["programme"], tmp_path / "programme.sqlite")
-    yield s
-    s.close()
+    return copy_of(templates["programme"], "programme")
 
 
 @pytest.fixture
-def fresh_store(templates, tmp_path):
+def fresh_store(templates, copy_of):
     """A second, empty portfolio (with its programme) to import into."""
-    s = copy_of(templates["programme"], tmp_path / "fresh.sqlite")
-    yield s
-    s.close()
+    return copy_of(templates["programme"], "fresh")
 
 
 def build_portfolio(store) -> None:
@@ -170,11 +164,9 @@ def build_portfolio(store) -> None:
 
 
 @pytest.fixture
-def portfolio(templates, tmp_path):
+def portfolio(templates, copy_of):
     """The small realistic portfolio (see build_portfolio), on a copy of its own."""
-    s = copy_of(templates["portfolio"], tmp_path / "realistic.sqlite")
-    yield s
-    s.close()
+    return copy_of(templates["portfolio"], "realistic")
 
 
 def counts(store) -> dict[str, int]:
@@ -198,14 +190,12 @@ def snapshot():
 
 
 @pytest.fixture
-def portfolio_files(templates, tmp_path):
+def portfolio_files(portfolio, tmp_path):
     """The realistic portfolio as a folder of CSV files, one per kind."""
     from genesis_desktop.portfolio.io import KINDS, export_file
 
-    source = copy_of(templates["portfolio"], tmp_path / "source.sqlite")
     out = tmp_path / "files"
     out.mkdir()
     for kind in KINDS:
-        export_file(source, kind, out / f"{kind}.csv")
-    source.close()
+        export_file(portfolio, kind, out / f"{kind}.csv")
     return out

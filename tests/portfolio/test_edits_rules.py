@@ -3,7 +3,6 @@ same words: each case puts one bad value in a record, validates it as an edit, t
 row from a CSV file, and compares (column, value, rule) of every problem."""
 from __future__ import annotations
 
-import shutil
 
 import pandas as pd
 import pytest
@@ -11,7 +10,6 @@ import pytest
 from genesis_desktop.portfolio import edits
 from genesis_desktop.portfolio.io import ImportFailed, import_file
 from genesis_desktop.portfolio.io.formats import write_table
-from genesis_desktop.portfolio.store import open_store
 
 CALL = "DE-FOA-0003612"
 # (kind, code of the stored record to edit, field, bad text)
@@ -70,21 +68,13 @@ def test_a_new_record_is_refused_as_a_new_row_of_a_file(portfolio, tmp_path):
     assert by_hand == _imported_problems(portfolio, "proposal", row, tmp_path / "proposals.csv")
 
 
-def test_a_valid_edit_is_accepted_as_the_same_row_of_a_file(portfolio, snapshot, templates, tmp_path):
+def test_a_valid_edit_is_accepted_as_the_same_row_of_a_file(portfolio, snapshot, templates, copy_of, tmp_path):
     row = {**edits.read(portfolio, "proposal", "P-0001"), "title": "Grid forecasts", "budget": "FY2026=600000.00"}
     assert edits.validate(portfolio, "proposal", row, code="P-0001") == []
     edits.update(portfolio, "proposal", "P-0001", row)
     by_hand = snapshot(portfolio)
     # The same row imported into a fresh copy of the portfolio leaves the same records.
-    copy = tmp_path / "copy.sqlite"
-    for suffix in ("", "-wal", "-shm"):
-        source = templates["portfolio"].with_name(templates["portfolio"].name + suffix)
-        if source.exists():
-            shutil.copyfile(source, copy.with_name(copy.name + suffix))
-    other = open_store(f"sqlite:///{copy}")
-    try:
-        write_table(pd.DataFrame([row], dtype="str"), tmp_path / "proposals.csv")
-        import_file(other, "proposals", tmp_path / "proposals.csv")
-        assert snapshot(other) == by_hand
-    finally:
-        other.close()
+    other = copy_of(templates["portfolio"], "copy")
+    write_table(pd.DataFrame([row], dtype="str"), tmp_path / "proposals.csv")
+    import_file(other, "proposals", tmp_path / "proposals.csv")
+    assert snapshot(other) == by_hand

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from genesis_desktop.compute.tables import metadata as compute_metadata
@@ -21,6 +21,7 @@ def _digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.sqlite_only
 def test_new_file_gets_the_head_schema_with_foreign_keys_and_wal(db_url):
     store = open_store(db_url)
     try:
@@ -62,20 +63,21 @@ def test_schema_rejects_broken_references_and_negative_money(store):
     with store.engine.begin() as c:
         c.execute(text("INSERT INTO programme (code, name, description, fiscal_calendar, reporting_currency) "
                        "VALUES ('GENESIS', 'G', '', 'US', 'USD')"))
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(IntegrityError, match="(?i)foreign key"):
         with store.engine.begin() as c:
             c.execute(text("INSERT INTO challenge (programme_id, code, title, area, description, target_outcomes, "
-                           "status, official, source) VALUES (99, 'X', 'T', 'a', '', '', 'active', 0, '')"))
-    with pytest.raises(IntegrityError, match="CHECK"):
+                           "status, official, source) VALUES (99, 'X', 'T', 'a', '', '', 'active', false, '')"))
+    with pytest.raises(IntegrityError, match="(?i)check"):
         with store.engine.begin() as c:
             c.execute(text("INSERT INTO call (programme_id, number, title, currency, total_budget_minor, topic_areas, "
                            "description) VALUES (1, 'N', 'T', 'USD', -1, '[]', '')"))
-    with pytest.raises(IntegrityError, match="CHECK"):
+    with pytest.raises(IntegrityError, match="(?i)check"):
         with store.engine.begin() as c:
             c.execute(text("INSERT INTO call (programme_id, number, title, currency, total_budget_minor, topic_areas, "
                            "description) VALUES (1, 'N', 'T', 'usd', 1, '[]', '')"))
 
 
+@pytest.mark.sqlite_only
 def test_previous_revision_is_backed_up_then_upgraded(db_url):
     revisions = sorted(known_revisions())
     assert len(revisions) >= 2, "keep at least one earlier revision to test the upgrade path"
@@ -114,14 +116,13 @@ def test_every_migration_downgrades_and_upgrades_again(db_url):
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "base")
-    with engine.connect() as c:
-        assert c.execute(text("SELECT count(*) FROM sqlite_master WHERE type='table' "
-                              "AND name <> 'alembic_version'")).scalar() == 0
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_database_from_a_newer_program_is_refused_untouched(db_url):
     open_store(db_url).close()
     path = sqlite_path(db_url)

@@ -209,7 +209,8 @@ def portfolio_data():
 
 @pytest.fixture
 def portfolio_url(db_url):
-    """URL of a real SQLite portfolio holding CHALLENGES and PROPOSALS."""
+    """URL of a real portfolio holding CHALLENGES and PROPOSALS (a SQLite file, or with --engine
+    postgresql a database on the server)."""
     store = open_store(db_url)
     try:
         with store.session() as session:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.engine import make_url
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -19,7 +20,12 @@ def press(qtbot, window, key, modifier=Qt.KeyboardModifier.ControlModifier):
 
 def test_title_status_bar_and_counts(main_window, portfolio_url, portfolio_data):
     challenges, proposals = portfolio_data.challenges, portfolio_data.proposals
-    assert main_window.windowTitle() == "Genesis Desktop — portfolio.sqlite"
+    if portfolio_url.startswith("sqlite"):
+        assert main_window.windowTitle() == "Genesis Desktop — portfolio.sqlite"
+    else:
+        url = make_url(portfolio_url)
+        assert main_window.windowTitle() == \
+            f"Genesis Desktop — {url.database} on {url.host}:{url.port} as {url.username}"
     assert main_window.database_label.text() == f"Database: {describe_url(portfolio_url)}"
     assert main_window.page("challenges").model.rowCount() == len(challenges)
     assert main_window.page("proposals").model.rowCount() == len(proposals)
