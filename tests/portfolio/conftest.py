@@ -210,30 +210,21 @@ def portfolio_files(templates, tmp_path):
 
 
 @pytest.fixture
-def office(templates, pg_server, pg_url):
+def office(templates, pg_url, pg_logins):
     """The realistic portfolio on this test's PostgreSQL database, shared by four people who each sign in
-    as their own login role: grace and ken (reviewers; grace has P-0001 and P-0002, ken only P-0001;
-    grace's review of P-0001 is submitted, ken's a draft), an officer and an analyst. Role names carry a
-    suffix of their own: roles belong to the whole server, which parallel tests share. A namespace of
-    admin (the superuser's URL), url[who], login[who] (role name, password), proposal[code] (ids) and
-    reviewer[email] (ids); the login roles are dropped after the test."""
-    import secrets
-    import uuid
+    as their own login role (pg_logins): grace and ken (reviewers; grace has P-0001 and P-0002, ken only
+    P-0001; grace's review of P-0001 is submitted, ken's a draft), an officer and an analyst. A namespace
+    of admin (the superuser's URL), url[who], login[who] (role name, password), proposal[code] (ids)
+    and reviewer[email] (ids)."""
     from types import SimpleNamespace
 
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from genesis_desktop.compute.tables import metadata as job_metadata
-    from genesis_desktop.portfolio.access import add_account
     from genesis_desktop.portfolio.db_copy import copy_portfolio
     from genesis_desktop.portfolio.reviews import ReviewAssignment
 
     copy_portfolio(f"sqlite:///{templates['portfolio']}", pg_url, job_metadata.sorted_tables)
-    suffix = uuid.uuid4().hex[:10]
-    people = {"grace": ("reviewer", "grace@anl.gov"), "ken": ("reviewer", "ken@u-tokyo.ac.jp"),
-              "officer": ("officer", None), "analyst": ("analyst", None)}
-    login = {who: (f"{who}_{suffix}", secrets.token_urlsafe(18)) for who in people}
     store = open_store(pg_url)
     try:
         with store.engine.begin() as conn:
@@ -243,15 +234,10 @@ def office(templates, pg_server, pg_url):
                                 ("ken@u-tokyo.ac.jp", "P-0001")):
                 conn.execute(ReviewAssignment.__table__.insert().values(
                     proposal_id=proposal[code], reviewer_id=reviewer[email], position=0, assigned_by="test"))
-        for who, (role, email) in people.items():
-            add_account(store.engine, login[who][0], role, login[who][1], email)
     finally:
         store.close()
-    url = {who: make_url(pg_url).set(username=name, password=password).render_as_string(hide_password=False)
-           for who, (name, password) in login.items()}
-    yield SimpleNamespace(admin=pg_url, url=url, login=login, proposal=proposal, reviewer=reviewer)
-    engine = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        for name, _ in login.values():
-            conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
-    engine.dispose()
+    url = {"grace": pg_logins(pg_url, "grace", "reviewer", "grace@anl.gov"),
+           "ken": pg_logins(pg_url, "ken", "reviewer", "ken@u-tokyo.ac.jp"),
+           "officer": pg_logins(pg_url, "officer", "officer"), "analyst": pg_logins(pg_url, "analyst", "analyst")}
+    login = {who: (make_url(u).username, make_url(u).password) for who, u in url.items()}
+    return SimpleNamespace(admin=pg_url, url=url, login=login, proposal=proposal, reviewer=reviewer)
