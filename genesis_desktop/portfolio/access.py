@@ -119,8 +119,9 @@ def check_account(name: str, role: str, password: str | None, reviewer_email: st
 def _require_administrator(engine: Engine, name: str, action: str) -> None:
     role = role_of(engine)
     if role is not Role.ADMINISTRATOR:
+        article = "an" if role.value[0] in "aeiou" else "a"
         raise AccountRefused(f"account {name}: only an administrator may {action} accounts; "
-                             f"this login is a {role.value}")
+                             f"this login is {article} {role.value}")
 
 
 def _reviewer_id(conn: Connection, name: str, email: str | None) -> int | None:

@@ -158,7 +158,7 @@ def test_an_officer_edits_records_but_cannot_make_accounts(office):
         change = edits.update(store, "proposal", "P-0002", {"title": "Quantum algorithm discovery, revised"})
         assert "proposal" in change.tables
         assert edits.read(store, "proposal", "P-0002")["title"] == "Quantum algorithm discovery, revised"
-        with pytest.raises(access.AccountRefused, match="only an administrator may add accounts; this login is a "
+        with pytest.raises(access.AccountRefused, match="only an administrator may add accounts; this login is an "
                                                          "officer"):
             access.add_account(store.engine, "sneaky_one", "administrator", "a long password here")
     finally:
