@@ -258,13 +258,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-# Command groups in modules of their own, each with add_parsers(sub): scenario, ledger, report, db.
-COMMAND_MODULES: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report", "cli_db")
+# Command groups in modules of their own, each with add_parsers(sub): scenario, ledger, report, db,
+# account (with login and logout).
+COMMAND_MODULES: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report", "cli_db", "cli_account")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func = getattr(args, "func", cmd_gui)
+    from sqlalchemy.exc import DBAPIError
+
     from genesis_desktop.portfolio.store import StoreError
 
     try:
@@ -274,6 +277,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except StoreError as err:
         print(f"genesis: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except DBAPIError as err:  # on a shared server: what this login's role may not do, refused by the server
+        from genesis_desktop.portfolio.access import refusal
+
+        said = refusal(err)
+        if said is None:
+            raise
+        print(f"genesis: {said}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

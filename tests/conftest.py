@@ -191,3 +191,4 @@ def _load_servers_module(name: str):
 xvfb_display = _load_servers_module("xvfb").xvfb_display  # the real-window tests and the frozen program's
 _postgres = _load_servers_module("postgres")
 pg_server, pg_url = _postgres.pg_server, _postgres.pg_url  # the tests that run on PostgreSQL as well
+pg_logins = _postgres.pg_logins  # their login roles, one per person of a shared office

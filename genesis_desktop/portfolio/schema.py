@@ -1,4 +1,5 @@
 """Every table of the portfolio, registered on one metadata. Import this module to get them all."""
+from .accounts import Account, Role
 from .base import Base
 from .decision_records import CofundingAgreement, CofundingShare, CommitmentEntry, EntryKind, Scenario
 from .institutions import Institution, InstitutionKind
@@ -22,5 +23,5 @@ __all__ = [
     "ExchangeRate", "Partner", "PartnerKind", "Call", "CallPhase", "Challenge", "ChallengeStatus", "Programme",
     "NEXT_STATUSES", "Proposal", "ProposalBudget", "ProposalChallenge", "ProposalInstitution", "ProposalStatus",
     "ProposalStatusChange", "Review", "Reviewer", "ReviewState", "CofundingAgreement", "CofundingShare",
-    "CommitmentEntry", "EntryKind", "Scenario",
+    "CommitmentEntry", "EntryKind", "Scenario", "Account", "Role",
 ]

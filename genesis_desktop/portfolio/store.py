@@ -17,10 +17,12 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .credentials import with_password, without_password
+
 APP_NAME = "genesis-desktop"
 # The newest migration. Kept here so that opening an up-to-date portfolio never loads Alembic (half a
 # second of start-up); tests/portfolio/test_store.py checks it against Alembic's own head.
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0009"
 ENV_VAR = "GENESIS_DB"
 
 
@@ -56,7 +58,8 @@ def make_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    # A PostgreSQL login named without a password takes it from the system keyring (`genesis login`).
+    engine = create_engine(with_password(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -137,7 +140,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     engine = make_engine(url)
     backup = None
     try:
-        revision = current_revision(engine)
+        revision = _first_look(engine, url)
         _check_openable(url, revision, set(inspect(engine).get_table_names()))
         if revision != head_revision():
             if revision is not None and path is not None:
@@ -148,6 +151,21 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
         engine.dispose()
         raise
     return Store(url, engine, sessionmaker(engine, expire_on_commit=False), backup)
+
+
+def _first_look(engine: Engine, url: str) -> str | None:
+    """The schema revision; a server that will not let us in is a StoreError naming the way in."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return current_revision(engine)
+    except OperationalError as err:
+        if engine.dialect.name == "sqlite":
+            raise
+        # The driver's first line says why (wrong password, no such database); it never holds the password.
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
+        raise StoreError(f"{describe_url(url)}: cannot sign in ({reason}). A password kept in the system keyring "
+                         f"is used when the URL has none: genesis login {without_password(url)}") from None
 
 
 def _check_openable(url: str, revision: str | None, tables: set[str]) -> None:

@@ -16,6 +16,7 @@ from .partners import Commitment, CommitmentState, CommitmentYear, ExchangeRate,
 from .programme import Call, CallPhase, Challenge, Programme
 from .proposals import Proposal, ProposalBudget, ProposalStatus
 from .reviews import Review, Reviewer
+from .access import readable_tables
 from .store import Store, current_revision
 
 COUNTED = {
@@ -37,11 +38,19 @@ def summary(store: Store) -> dict[str, Any]:
                    "requested": {"USD": "..."},                   # all proposals' budgets
                    "requested_by_status": {"awarded": {"USD": "..."}, ...},
                    "commitments": {"pledged": {"JPY": "...", "USD": "..."}, "obligated": {...},
-                                   "disbursed": {...}}}}
+                                   "disbursed": {...}}},
+         "not_readable": ["commitments", ...]}   # only for a login whose role may not read them
+
+    Counts and money cover what the login may read: all of it, except for a reviewer on a shared server.
     """
     revision = current_revision(store.engine)
     with store.engine.connect() as conn:
-        counts = {name: conn.scalar(select(func.count()).select_from(model)) for name, model in COUNTED.items()}
+        # On a shared server a login sees what its role may read (access_grants.py): a reviewer's summary
+        # counts their assigned proposals, and names what it could not read instead of failing on it.
+        readable = readable_tables(conn, {m.__tablename__ for m in COUNTED.values()} | {"proposal_budget",
+                                                                                        "commitment_year"})
+        counted = {name: model for name, model in COUNTED.items() if model.__tablename__ in readable}
+        counts = {name: conn.scalar(select(func.count()).select_from(model)) for name, model in counted.items()}
         by_status = {s.value: 0 for s in ProposalStatus}
         for status, n in conn.execute(select(Proposal.status, func.count()).group_by(Proposal.status)):
             by_status[_value(status)] = n
@@ -49,9 +58,13 @@ def summary(store: Store) -> dict[str, Any]:
             "call_budgets": _totals(conn.execute(
                 select(Call.currency, func.sum(Call.total_budget_minor)).group_by(Call.currency))),
             **_requested(conn),
-            "commitments": _commitments(conn),
         }
-    return _sorted({"schema_revision": revision, "counts": counts, "proposals_by_status": by_status, "money": money})
+        if {"commitment", "commitment_year"} <= readable:
+            money["commitments"] = _commitments(conn)
+    data = {"schema_revision": revision, "counts": counts, "proposals_by_status": by_status, "money": money}
+    if counted.keys() != COUNTED.keys():
+        data["not_readable"] = sorted(COUNTED.keys() - counted.keys())
+    return _sorted(data)
 
 
 def _value(status: Any) -> str:

@@ -19,6 +19,7 @@ from genesis_desktop.portfolio.store import StoreError, open_store
 
 from .main_window import APP_TITLE, MainWindow
 from .resources import icon
+from .role_view import NotForThisRole, open_window, refuse_reviewer
 from .theme import apply_theme, follow_system_scheme
 from .views import SCREENSHOT_VIEWS
 
@@ -78,12 +79,19 @@ def run_gui(url: str | None, argv: Sequence[str] | None = None, safe_mode: bool 
         return 1
     window = None
     try:
-        window = MainWindow(store, safe_mode=safe_mode)
+        try:  # a reviewer's sign-in gets the reviewer's own desk, the others the main window
+            window = open_window(store, safe_mode=safe_mode)
+        except (NotForThisRole, PermissionError) as exc:
+            print(f"genesis: {exc}", file=sys.stderr)
+            QMessageBox.critical(None, f"{APP_TITLE}: cannot open the portfolio", str(exc))
+            return 2
         window.show()
         return app.exec()
     finally:
-        if window is not None:
+        if isinstance(window, MainWindow):
             window.desk.shutdown()
+        elif window is not None:
+            window.shutdown()
         store.close()
 
 
@@ -96,7 +104,12 @@ def render_screenshot(
     out = Path(out)
     app = make_application(platform="offscreen")
     store = open_store(url)
-    window = MainWindow(store)
+    try:
+        refuse_reviewer(store, "the programme office's views")
+        window = MainWindow(store)
+    except (NotForThisRole, PermissionError) as exc:
+        store.close()
+        raise ValueError(str(exc)) from None
     try:
         window.resize(*size)
         window.select_view(view)

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from genesis_desktop.portfolio.access import Role, role_of
 from genesis_desktop.portfolio.store import Store
 
 from .record_undo import EditStack
@@ -36,6 +37,9 @@ class Desk(QObject):
         Desk.instances.add(self)
         self.store = store
         self.safe_mode = safe_mode
+        # What this sign-in may do (on SQLite: everything). Pages hide what it may not; the server
+        # refuses it anyway (portfolio/access_grants.py).
+        self.role: Role = role_of(store.engine)
         self.settings = settings if settings is not None else QSettings()
         self.loader = Loader(self)
         self._callbacks: dict[str, tuple[OnLoaded, OnFailed]] = {}
@@ -49,6 +53,11 @@ class Desk(QObject):
     @property
     def engine(self):
         return self.store.engine
+
+    @property
+    def may_write(self) -> bool:
+        """Whether this sign-in may change records, scenarios and jobs (administrators and officers)."""
+        return self.role in (Role.ADMINISTRATOR, Role.OFFICER)
 
     @property
     def busy(self) -> bool:

@@ -29,6 +29,7 @@ from .backend_status import BackendStatusLabel
 from .desk import Desk
 from .page import Page, TabbedPage
 from .resources import icon
+from .role_view import limit_to_role
 from .theme import THEME_CHOICES, theme_choice
 from .views import SectionsFactory, build_sections
 from .window_actions import apply_theme_choice, build_actions
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(0)
         self._restore_layout()
         self._update_actions()
+        limit_to_role(self)  # an analyst's window hides every command that writes
         self.reload()
 
     # Views ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Puts a RecordPanel beside a table page's table: select a row to edit it, Ctrl+N for a new one.
+For a sign-in that may not write (an analyst) the panel only shows the record.
 
 The panel stays folded away until a row is selected or a new record is asked for, so the table keeps
 the whole width while a person is only reading.
@@ -47,8 +48,9 @@ def attach_record_panel(page: TablePage, kind: str) -> RecordPanel:
         panel.new_record()
 
     page.table.selectionModel().currentRowChanged.connect(selected)
-    page.new_record = new_record
-    page.delete_record = panel.delete_record
+    if page.desk.may_write:  # else the window's New and Delete stay greyed out on this page
+        page.new_record = new_record
+        page.delete_record = panel.delete_record
     page.record_panel = panel
     page.record_splitter = splitter
     return panel

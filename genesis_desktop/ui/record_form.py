@@ -90,6 +90,10 @@ class RecordPanel(QWidget):
         buttons.addStretch(1)
         for button in (self.delete_button, self.cancel_button, self.save_button):
             buttons.addWidget(button)
+        # An analyst reads the record here; nothing of the panel may suggest it can be changed.
+        self.read_only = not desk.may_write
+        for widget in (note, self.delete_button, self.cancel_button, self.save_button):
+            widget.setVisible(not self.read_only)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.title)
@@ -175,6 +179,10 @@ class RecordPanel(QWidget):
         self.status.setVisible(bool(message))
 
     def _enable(self, editable: bool) -> None:
+        if self.read_only:
+            self.form.set_read_only(list(self.form.editors), True)
+            self.form.setEnabled(editable)
+            return
         busy = self._saving
         self.form.setEnabled(editable and not busy)
         valid = self._problems is not None and not self._problems
@@ -211,7 +219,7 @@ class RecordPanel(QWidget):
     # Save, delete, cancel ---------------------------------------------------------------------------
 
     def save(self) -> None:
-        if self._stored is None or self._saving:
+        if self._stored is None or self._saving or self.read_only:
             return
         if self._problems is None:  # still checking what was just typed: save once it is known
             self._save_after_check = True
@@ -270,7 +278,7 @@ class RecordPanel(QWidget):
 
     def delete_record(self) -> None:
         """Ask to delete the record shown, saying what refers to it and what would go with it."""
-        if self.code is None or self._saving:
+        if self.code is None or self._saving or self.read_only:
             return
         code, store, kind = self.code, self.desk.store, self.kind
         self._say("Looking for what refers to it…")

@@ -120,8 +120,9 @@ class GridEditor(QWidget):
     def set_read_only(self, on: bool) -> None:
         triggers = QAbstractItemView.EditTrigger
         self.table.setEditTriggers(triggers.NoEditTriggers if on else triggers.AllEditTriggers)
-        self.add.setEnabled(not on)
-        self.remove.setEnabled(not on)
+        for button in (self.add, self.remove):  # a read-only grid offers no change at all
+            button.setEnabled(not on)
+            button.setVisible(not on)
 
     def _add_row(self) -> None:
         r = self._append([self._next_key()])

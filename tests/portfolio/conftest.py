@@ -199,3 +199,37 @@ def portfolio_files(portfolio, tmp_path):
     for kind in KINDS:
         export_file(portfolio, kind, out / f"{kind}.csv")
     return out
+
+
+@pytest.fixture
+def office(templates, pg_url, pg_logins):
+    """The realistic portfolio on this test's PostgreSQL database, shared by four people who each sign in
+    as their own login role (pg_logins): grace and ken (reviewers; grace has P-0001 and P-0002, ken only
+    P-0001; grace's review of P-0001 is submitted, ken's a draft), an officer and an analyst. A namespace
+    of admin (the superuser's URL), url[who], login[who] (role name, password), proposal[code] (ids)
+    and reviewer[email] (ids)."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.engine import make_url
+
+    from genesis_desktop.compute.tables import metadata as job_metadata
+    from genesis_desktop.portfolio.db_copy import copy_portfolio
+    from genesis_desktop.portfolio.reviews import ReviewAssignment
+
+    copy_portfolio(f"sqlite:///{templates['portfolio']}", pg_url, job_metadata.sorted_tables)
+    store = open_store(pg_url)
+    try:
+        with store.engine.begin() as conn:
+            proposal = {code: pid for pid, code in conn.execute(select(Proposal.id, Proposal.code))}
+            reviewer = {email: rid for rid, email in conn.execute(select(Reviewer.id, Reviewer.email))}
+            for email, code in (("grace@anl.gov", "P-0001"), ("grace@anl.gov", "P-0002"),
+                                ("ken@u-tokyo.ac.jp", "P-0001")):
+                conn.execute(ReviewAssignment.__table__.insert().values(
+                    proposal_id=proposal[code], reviewer_id=reviewer[email], position=0, assigned_by="test"))
+    finally:
+        store.close()
+    url = {"grace": pg_logins(pg_url, "grace", "reviewer", "grace@anl.gov"),
+           "ken": pg_logins(pg_url, "ken", "reviewer", "ken@u-tokyo.ac.jp"),
+           "officer": pg_logins(pg_url, "officer", "officer"), "analyst": pg_logins(pg_url, "analyst", "analyst")}
+    login = {who: (make_url(u).username, make_url(u).password) for who, u in url.items()}
+    return SimpleNamespace(admin=pg_url, url=url, login=login, proposal=proposal, reviewer=reviewer)

@@ -73,3 +73,34 @@ def pg_url(pg_server):
     url = create_database(pg_server, name)
     yield url
     drop_database(pg_server, name)
+
+
+@pytest.fixture
+def pg_logins(pg_server):
+    """login(url, who, role, reviewer_email=None) -> the URL that signs in to url's database as a new
+    login role `who_SUFFIX` of that role (an account made by portfolio.access.add_account, with a random
+    password). Roles belong to the whole server, which parallel tests share: each test's names carry a
+    suffix of their own, and its roles are dropped after it."""
+    import secrets
+
+    from genesis_desktop.portfolio.access import add_account
+    from genesis_desktop.portfolio.store import open_store
+
+    suffix, made = uuid.uuid4().hex[:10], []
+
+    def login(url: str, who: str, role: str, reviewer_email: str | None = None) -> str:
+        name, password = f"{who}_{suffix}", secrets.token_urlsafe(18)
+        store = open_store(url)
+        try:
+            add_account(store.engine, name, role, password, reviewer_email)
+        finally:
+            store.close()
+        made.append(name)
+        return make_url(url).set(username=name, password=password).render_as_string(hide_password=False)
+
+    yield login
+    engine = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for name in made:
+            conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+    engine.dispose()
