@@ -216,7 +216,7 @@ def office(templates, pg_url, pg_logins):
     from genesis_desktop.portfolio.db_copy import copy_portfolio
     from genesis_desktop.portfolio.reviews import ReviewAssignment
 
-    copy_portfolio(f"sqlite:///{templates['portfolio']}", pg_url, job_metadata.sorted_tables)
+    copy_portfolio(templates["portfolio"], pg_url, job_metadata.sorted_tables)
     store = open_store(pg_url)
     try:
         with store.engine.begin() as conn:
