@@ -156,11 +156,20 @@ def read(store: Store, kind: str, code: str) -> dict[str, str]:
 
 
 def read_versioned(store: Store, kind: str, code: str) -> tuple[dict[str, str], int]:
-    """The record's texts and its version, read together: give the version back to `update`."""
+    """The record's texts and the version they are, to give back to `update`.
+
+    The texts take several statements, and neither engine holds one snapshot across them here
+    (PostgreSQL reads committed data per statement; pysqlite reads outside a transaction), so the
+    version is read before and after: equal, the texts are that version's; else read again."""
     k = edit_kind(kind)
-    with store.engine.connect() as conn, conn.begin():  # one snapshot for both
-        texts = _stored(conn, k, code)[1]
-        return texts, conn.execute(select(k.table.c.version).where(k.table.c[k.key] == code)).scalar()
+    version = select(k.table.c.version).where(k.table.c[k.key] == code)
+    with store.engine.connect() as conn:
+        while True:
+            before = conn.execute(version).scalar()
+            texts = _stored(conn, k, code)[1]
+            if conn.execute(version).scalar() == before:
+                return texts, before
+            conn.rollback()  # a new snapshot for the next try
 
 
 def blank(kind: str) -> dict[str, str]:
