@@ -27,11 +27,14 @@ RATES = {date(2026, 6, 1): "146.50", date(2026, 10, 1): "154.90", date(2026, 11,
 
 
 def dump(store) -> dict[str, list]:
-    """Every row of every table by primary key, read with sqlite3 (what is on disk)."""
+    """Every value of every row by primary key, read with sqlite3 (what is on disk), without the records'
+    versions: an undo writes the old values back under a new version (tests/portfolio/test_versions.py)."""
     con = sqlite3.connect(sqlite_path(store.url))
     try:
-        keys = {t.name: ", ".join(f'"{c.name}"' for c in t.primary_key.columns) for t in metadata.sorted_tables}
-        return {name: con.execute(f'SELECT * FROM "{name}" ORDER BY {key}').fetchall() for name, key in keys.items()}
+        return {t.name: con.execute(
+                    f'SELECT {", ".join(chr(34) + c.name + chr(34) for c in t.c if c.name != "version")} '
+                    f'FROM "{t.name}" ORDER BY {", ".join(chr(34) + c.name + chr(34) for c in t.primary_key.columns)}'
+                ).fetchall() for t in metadata.sorted_tables}
     finally:
         con.close()
 

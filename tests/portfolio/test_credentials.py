@@ -90,15 +90,18 @@ def test_a_sqlite_portfolio_never_asks_the_keyring(tmp_path, monkeypatch):
     import keyring
     from keyring.backend import KeyringBackend
 
+    # Asked first: keyring picks its backend on first use among every subclass defined by then, and would
+    # pick this one (higher than the fail backend) and keep it for the rest of the worker's tests.
+    before = keyring.get_keyring()
+
     class Refusing(KeyringBackend):  # a keyring that fails the test if anything asks it
-        priority = 1
+        priority = -1  # never chosen by keyring itself
 
         def get_password(self, service, username):
             raise AssertionError("the keyring was asked for a SQLite portfolio")
 
         set_password = delete_password = get_password
 
-    before = keyring.get_keyring()
     keyring.set_keyring(Refusing())
     try:
         store = open_store(f"sqlite:///{tmp_path / 'p.sqlite'}")
