@@ -243,6 +243,7 @@ def test_grants_reach_a_table_added_later_by_running_apply_again(office):
             conn.execute("SELECT * FROM later_notes")
 
 
+@pytest.mark.sqlite_only
 def test_on_sqlite_the_files_owner_is_the_administrator_and_accounts_are_refused(store):
     assert access.role_of(store.engine) is Role.ADMINISTRATOR
     with pytest.raises(access.AccountRefused, match="accounts are PostgreSQL logins"):
