@@ -35,7 +35,8 @@ from .versions import bumped, lock_record
 
 __all__ = [
     "KINDS", "Change", "FieldProblem", "References", "EditError", "EditRefused", "DeleteRefused", "EditConflict",
-    "RecordMissing", "VersionConflict", "validate", "read", "read_versioned", "blank", "references", "create", "update", "delete", "undo", "redo",
+    "RecordMissing", "VersionConflict", "validate", "read", "read_versioned", "blank", "references", "create",
+    "update", "delete", "undo", "redo",
 ]
 
 
@@ -152,7 +153,9 @@ def validate(store: Store, kind: str, values: dict[str, object], *, code: str | 
 
 def read(store: Store, kind: str, code: str) -> dict[str, str]:
     """The record as the texts of its row in an import file."""
-    return read_versioned(store, kind, code)[0]
+    k = edit_kind(kind)
+    with store.engine.connect() as conn:
+        return _stored(conn, k, code)[1]
 
 
 def read_versioned(store: Store, kind: str, code: str) -> tuple[dict[str, str], int]:

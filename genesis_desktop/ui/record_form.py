@@ -94,6 +94,8 @@ class RecordPanel(QWidget):
         self.read_only = not desk.may_write
         for widget in (note, self.delete_button, self.cancel_button, self.save_button):
             widget.setVisible(not self.read_only)
+        if self.read_only:
+            self.form.set_read_only(list(self.form.editors), True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.title)
@@ -160,7 +162,8 @@ class RecordPanel(QWidget):
         self._touched = set()
         self._problems = [] if code is not None else None
         self.form.set_values(texts)
-        self.form.set_read_only([self.spec.key], code is not None)  # the code names the record in files
+        # The code names the record in files: kept once stored (and everything is kept in a read-only panel).
+        self.form.set_read_only([self.spec.key], code is not None or self.read_only)
         self.form.show_problems([])
         if not quiet:
             self._say("")
@@ -180,7 +183,6 @@ class RecordPanel(QWidget):
 
     def _enable(self, editable: bool) -> None:
         if self.read_only:
-            self.form.set_read_only(list(self.form.editors), True)
             self.form.setEnabled(editable)
             return
         busy = self._saving

@@ -1,6 +1,7 @@
 """The same portfolio on a real PostgreSQL 15 server (scripts/postgres-server, a database per test):
-the migrations, the demo, imports (all or nothing), the commands of the review and decision desks,
-and `genesis db copy` from SQLite to PostgreSQL and back.
+the demo, imports (all or nothing), the commands of the review and decision desks,
+and `genesis db copy` from SQLite to PostgreSQL and back. The migrations on PostgreSQL are
+test_store.py's, in make test's PostgreSQL pass (--engine postgresql).
 """
 from __future__ import annotations
 
@@ -8,18 +9,12 @@ import json
 
 import pandas as pd
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
-from genesis_desktop.compute.tables import metadata as compute_metadata
 from genesis_desktop.portfolio import io
 from genesis_desktop.portfolio.demo import build_demo, ensure_programme
 from genesis_desktop.portfolio.proposals import Proposal
-from genesis_desktop.portfolio.schema import metadata
-from genesis_desktop.portfolio.store import (
-    alembic_config, current_revision, head_revision, make_engine, open_store, upgrade,
-)
+from genesis_desktop.portfolio.store import open_store
 
 pytestmark = pytest.mark.xdist_group("postgres")
 CALL = "DE-FOA-0003612"
@@ -41,23 +36,6 @@ def frames(url: str) -> dict[str, pd.DataFrame]:
         return {kind: io.export_frame(store, kind) for kind in io.KINDS}
     finally:
         store.close()
-
-
-def test_migrations_give_exactly_the_models_and_go_down_and_up_again(pg_url):
-    engine = make_engine(pg_url)
-    upgrade(engine)
-    with engine.connect() as c:
-        assert compare_metadata(MigrationContext.configure(c), [metadata, compute_metadata]) == []
-    from alembic import command
-
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "base")
-    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-    upgrade(engine)
-    assert current_revision(engine) == head_revision()
-    engine.dispose()
 
 
 def test_the_demo_on_postgresql_sums_up_as_on_sqlite(pg_url, sqlite_demo, genesis):
