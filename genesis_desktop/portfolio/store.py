@@ -17,10 +17,12 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .audit_log import register_sqlite_functions
+
 APP_NAME = "genesis-desktop"
 # The newest migration. Kept here so that opening an up-to-date portfolio never loads Alembic (half a
 # second of start-up); tests/portfolio/test_store.py checks it against Alembic's own head.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0008"
 ENV_VAR = "GENESIS_DB"
 
 
@@ -44,6 +46,7 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    register_sqlite_functions(dbapi_conn)  # the audit triggers call them
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")

@@ -14,6 +14,7 @@ from sqlalchemy import inspect, select
 
 from genesis_desktop.compute.tables import metadata as compute_metadata
 from genesis_desktop.portfolio import io
+from genesis_desktop.portfolio.audit_log import metadata as audit_metadata
 from genesis_desktop.portfolio.demo import build_demo, ensure_programme
 from genesis_desktop.portfolio.proposals import Proposal
 from genesis_desktop.portfolio.schema import metadata
@@ -47,7 +48,7 @@ def test_migrations_give_exactly_the_models_and_go_down_and_up_again(pg_url):
     engine = make_engine(pg_url)
     upgrade(engine)
     with engine.connect() as c:
-        assert compare_metadata(MigrationContext.configure(c), [metadata, compute_metadata]) == []
+        assert compare_metadata(MigrationContext.configure(c), [metadata, compute_metadata, audit_metadata]) == []
     from alembic import command
 
     cfg = alembic_config()
