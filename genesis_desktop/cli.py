@@ -258,8 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-# Command groups in modules of their own, each with add_parsers(sub): scenario, ledger, report, db.
-COMMAND_MODULES: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report", "cli_db")
+# Command groups in modules of their own, each with add_parsers(sub): scenario, ledger, report, db, audit.
+COMMAND_MODULES: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report", "cli_db", "cli_audit")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,6 +54,21 @@ def install(conn: Connection) -> list[str]:
     return tables
 
 
+def missing(conn: Connection) -> list[str]:
+    """The audited tables whose triggers are missing or disabled ('audit_log' when its guards are)."""
+    if conn.dialect.name == "postgresql":
+        present = audit_triggers_pg.enabled_triggers(conn)
+        wanted = {t: {audit_triggers_pg.TRIGGER} for t in audited_tables(conn)}
+        wanted["audit_log"] = set(audit_triggers_pg.GUARDS)
+    else:
+        present = {}
+        for name, table in conn.execute(text("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")):
+            present.setdefault(table, set()).add(name)
+        wanted = {t: {f"{PREFIX}_{t}_{a}" for a in ("insert", "update", "delete")} for t in audited_tables(conn)}
+        wanted["audit_log"] = {f"{PREFIX}_log_no_update", f"{PREFIX}_log_no_delete"}
+    return sorted(t for t, names in wanted.items() if not names <= present.get(t, set()))
+
+
 def remove(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         audit_triggers_pg.remove(conn)

@@ -115,6 +115,17 @@ def install(conn: Connection, tables: list[str], keys: dict[str, list[str]]) -> 
     conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {schema}.{FUNCTION}() FROM PUBLIC")
 
 
+def enabled_triggers(conn: Connection) -> dict[str, set[str]]:
+    """table -> the names of its enabled triggers, in the current schema."""
+    rows = conn.exec_driver_sql(
+        "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal AND t.tgenabled <> 'D'")
+    found: dict[str, set[str]] = {}
+    for table, name in rows:
+        found.setdefault(table, set()).add(name)
+    return found
+
+
 def remove(conn: Connection) -> None:
     """Drop the functions and, with them (CASCADE), every trigger that calls them."""
     schema = _ident(conn.exec_driver_sql("SELECT current_schema()").scalar())

@@ -15,13 +15,13 @@ and both first make sure nothing else has changed the record in between.
 """
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Connection, func, select, update as sql_update
 from sqlalchemy.exc import IntegrityError
 
+from .audit_log import acting_as, os_user
 from .edits_check import Checked, FieldProblem, check, record_texts, row_texts
 from .edits_refs import References, dependent_rows, references as _references
 from .edits_rows import KINDS, EditKind, Rows, apply, differs, edit_kind, record_id, record_rows, rows_at
@@ -82,10 +82,7 @@ class Change:
 
 
 def default_author() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment (some containers): still say it was by hand
-        return "desktop"
+    return os_user()
 
 
 def _missing(kind: EditKind, code: str) -> RecordMissing:
@@ -169,7 +166,8 @@ def _write(conn: Connection, kind: EditKind, checked: Checked, author: str | Non
 
 def create(store: Store, kind: str, values: dict[str, object], *, author: str | None = None) -> Change:
     k = edit_kind(kind)
-    with store.engine.begin() as conn:
+    # The author is also who the audit log names, where the database does not know (SQLite).
+    with acting_as(author), store.engine.begin() as conn:
         checked = check(conn, k, _merged(k, None, values, author), creating=True)
         rid = _write(conn, k, checked, author)
         after = record_rows(conn, k, rid)
@@ -181,7 +179,7 @@ def create(store: Store, kind: str, values: dict[str, object], *, author: str | 
 def update(store: Store, kind: str, code: str, values: dict[str, object], *, author: str | None = None) -> Change:
     """Change the fields given in `values` (the others keep their stored texts)."""
     k = edit_kind(kind)
-    with store.engine.begin() as conn:
+    with acting_as(author), store.engine.begin() as conn:
         rid, stored = _stored(conn, k, code)
         before = record_rows(conn, k, rid)
         checked = check(conn, k, _merged(k, stored, values, author), creating=False)
