@@ -1,7 +1,8 @@
 """The `genesis audit` commands: check the audit log's hash chain, and show one record's history.
 
     genesis [--db URL] audit verify [--json]              exit 0: chain intact; 1: the first bad entry named
-    genesis [--db URL] audit history KIND CODE [--json]   who changed the record, when, and what
+    genesis [--db URL] audit history KIND CODE [--json] [--every-entry]
+                                                          who changed the record, when, and what
 
 KIND as the record editor's: institution, challenge, call, partner, commitment, proposal.
 Exit codes as cli.py: 0 success, 1 a broken chain (or a table whose changes are not logged), 2 bad input.
@@ -21,6 +22,8 @@ def add_parsers(sub) -> None:
     h = actions.add_parser("history", help="who changed a record and the rows it owns, when, and what")
     h.add_argument("kind", metavar="KIND", help="institution, challenge, call, partner, commitment or proposal")
     h.add_argument("code", metavar="CODE", help="the record's code (a call's number)")
+    h.add_argument("--every-entry", action="store_true", help="every entry as logged, without folding the "
+                   "entries one write made to one row into its net change")
     for p, func in ((v, cmd_verify), (h, cmd_history)):
         # Also after the action (`genesis audit verify --db URL`); SUPPRESS keeps the global one otherwise.
         p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="the portfolio (as genesis --db)")
@@ -47,8 +50,8 @@ def cmd_verify(args) -> int:
         print(f"{result.entries} entries; chain intact{last}")
     else:
         where = f"entry {problem.entry_id}" if problem.entry_id is not None else "triggers"
-        print(f"audit log broken at {where} ({problem.kind}): {problem.message}; "
-              f"{result.entries} entries before it are intact")
+        sound = f"{result.entries} {'entry' if result.entries == 1 else 'entries'}"
+        print(f"audit log broken at {where} ({problem.kind}): {problem.message}; {sound} before it intact")
     return EXIT_OK if problem is None else EXIT_FAILURE
 
 
@@ -60,7 +63,7 @@ def cmd_history(args) -> int:
         raise BadInput(f"unknown kind {args.kind!r}; one of: {', '.join(KINDS)}")
     store = _store(args, create=False)
     try:
-        entries = record_history(store, args.kind, args.code)
+        entries = record_history(store, args.kind, args.code, every_entry=args.every_entry)
     finally:
         store.close()
     if not entries:

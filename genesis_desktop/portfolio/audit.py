@@ -87,19 +87,29 @@ class HistoryEntry:
     at: str  # ISO 8601 UTC
     actor: str
     action: str  # insert, update, delete
+    tx: str  # the transaction: the entries of one save share it
     table: str
     row_key: list
     changes: tuple[FieldChange, ...]
 
     @property
     def what(self) -> str:
-        """The row: its table, with its key when the table is one of the record's parts."""
+        """The row: its table, with its key when the key has more than one column."""
         return self.table if len(self.row_key) == 1 else f"{self.table} {json.dumps(self.row_key)}"
 
+    @property
+    def label(self) -> str:
+        """The row in words: 'proposal budget 2026' (a part's key less its owner's id, which comes first)."""
+        return " ".join([self.table.replace("_", " "), *(str(k) for k in self.row_key[1:])])
 
-def record_history(store: Store, kind: str, code: str) -> list[HistoryEntry]:
+
+def record_history(store: Store, kind: str, code: str, *, every_entry: bool = False) -> list[HistoryEntry]:
     """Every logged change to the record `code` of `kind` and to the rows it owns, oldest first.
-    Found by its code in the logged rows, so a record deleted since still has its history."""
+    Found by its code in the logged rows, so a record deleted since still has its history.
+
+    Unless `every_entry`, the entries one transaction made to one row are folded into their net change: the
+    import's writer, which edits share, replaces a record's parts by deleting and inserting them again,
+    and a title edit would otherwise list every budget year as removed and added unchanged."""
     k = edit_kind(kind)
     with store.engine.connect() as conn:
         field = _json_field(conn)
@@ -119,7 +129,31 @@ def record_history(store: Store, kind: str, code: str) -> list[HistoryEntry]:
             return []
         rows = conn.execute(select(audit_log).where(or_(*wanted)).order_by(audit_log.c.id)).all()
     skip = {"id"} | {owner_column(p, k.table).name for p in k.parts}
-    return [_entry(r._mapping, skip) for r in rows]
+    found = [dict(r._mapping) for r in rows]
+    return [_entry(r, skip) for r in (found if every_entry else _net(found))]
+
+
+def _net(rows: list[dict]) -> list[dict]:
+    """Fold the entries one transaction made to one row into one entry with their net effect; drop
+    those that left the row as it was."""
+    last: dict[tuple, int] = {}  # (transaction, table, key) -> index in `out` of the row's entry
+    out: list[dict | None] = []
+    for row in rows:
+        key = (row["tx"], row["actor"], row["table_name"], tuple(json.loads(row["row_key"])))
+        if key in last and out[last[key]] is not None:
+            out[last[key]] = _folded(out[last[key]], row)
+            continue
+        last[key] = len(out)
+        out.append(row)
+    return sorted((r for r in out if r is not None), key=lambda r: r["id"])
+
+
+def _folded(earlier: dict, later: dict) -> dict | None:
+    before, after = earlier["before"], later["after"]
+    if before is None and after is None or (before and after and json.loads(before) == json.loads(after)):
+        return None  # added and removed, or put back as it was
+    action = "insert" if before is None else "delete" if after is None else "update"
+    return {**later, "action": action, "before": before, "after": after}
 
 
 _SIDES = (audit_log.c.after, audit_log.c.before)
@@ -144,9 +178,14 @@ def _entry(row, skip: set[str]) -> HistoryEntry:
         FieldChange(name, before.get(name), after.get(name))
         for name in _ordered(before, after)
         if name not in skip and before.get(name) != after.get(name)
+        and not (_empty(before.get(name)) and _empty(after.get(name)))  # an insert's empty fields
     )
-    return HistoryEntry(row["id"], row["at"], row["actor"], row["action"], row["table_name"],
+    return HistoryEntry(row["id"], row["at"], row["actor"], row["action"], row["tx"], row["table_name"],
                         json.loads(row["row_key"]), changes)
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 def _ordered(before: dict, after: dict) -> list[str]:

@@ -20,6 +20,7 @@ import contextvars
 import functools
 import getpass
 import hashlib
+import secrets
 
 from sqlalchemy import CheckConstraint, Column, Index, Integer, MetaData, String, Table, Text
 
@@ -31,7 +32,7 @@ ACTIONS = ("insert", "update", "delete")
 # The prev_hash of the first entry: there is nothing before it.
 FIRST_PREV_HASH = "0" * 64
 # The hashed fields, in the order the canonical form takes them.
-HASHED = ("id", "at", "actor", "table_name", "row_key", "action", "before", "after", "prev_hash")
+HASHED = ("id", "at", "actor", "tx", "table_name", "row_key", "action", "before", "after", "prev_hash")
 
 audit_log = Table(
     "audit_log", metadata,
@@ -40,6 +41,9 @@ audit_log = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("at", String(24), nullable=False),  # 2026-05-01T12:00:00.123Z, UTC, milliseconds
     Column("actor", String(200), nullable=False),  # PostgreSQL: session_user; SQLite: the program's user
+    # The transaction that wrote it (PostgreSQL's xact id; SQLite: a token per transaction), so that a
+    # history can show one save as one change.
+    Column("tx", String(32), nullable=False),
     Column("table_name", String(63), nullable=False),
     Column("row_key", Text, nullable=False),  # the primary key as a JSON array: [5], [12, 2026]
     Column("action", String(6), nullable=False),
@@ -59,17 +63,17 @@ def canonical(*fields) -> str:
     return "".join("-" if f is None else f"{len(str(f))}:{f}" for f in fields)
 
 
-def entry_hash(id, at, actor, table_name, row_key, action, before, after, prev_hash) -> str:  # noqa: A002
+def entry_hash(id, at, actor, tx, table_name, row_key, action, before, after, prev_hash) -> str:  # noqa: A002
     """sha256 hex of canonical(...). SQLite's triggers call this for every row they log, so the usual
     entry (only before or after NULL) takes one f-string, a third faster than canonical()."""
     try:
         i = str(id)
         b = "-" if before is None else f"{len(before)}:{before}"
         a = "-" if after is None else f"{len(after)}:{after}"
-        text = (f"{len(i)}:{i}{len(at)}:{at}{len(actor)}:{actor}{len(table_name)}:{table_name}"
+        text = (f"{len(i)}:{i}{len(at)}:{at}{len(actor)}:{actor}{len(tx)}:{tx}{len(table_name)}:{table_name}"
                 f"{len(row_key)}:{row_key}{len(action)}:{action}{b}{a}{len(prev_hash)}:{prev_hash}")
     except TypeError:  # a NULL (or a number) where text belongs: an entry altered by hand
-        text = canonical(id, at, actor, table_name, row_key, action, before, after, prev_hash)
+        text = canonical(id, at, actor, tx, table_name, row_key, action, before, after, prev_hash)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -103,10 +107,21 @@ def acting_as(name: str | None):
         _ACTOR.reset(token)
 
 
-def register_sqlite_functions(dbapi_conn) -> None:
+TX_KEY = "genesis_audit_tx"
+
+
+def register_sqlite_functions(dbapi_conn, info: dict) -> None:
     """The functions the SQLite triggers call; make_engine registers them on every connection.
+    `info` is the pooled connection's dict, where new_transaction leaves each transaction's token.
 
     A client without them (the sqlite3 shell) cannot write an audited table: its writes fail with
     "no such function" rather than go unlogged."""
-    dbapi_conn.create_function("genesis_audit_hash", 9, entry_hash, deterministic=True)
+    info[TX_KEY] = secrets.token_hex(8)  # until the first transaction begins (a raw DBAPI use)
+    dbapi_conn.create_function("genesis_audit_hash", len(HASHED), entry_hash, deterministic=True)
     dbapi_conn.create_function("genesis_actor", 0, current_actor)
+    dbapi_conn.create_function("genesis_tx", 0, lambda: info[TX_KEY])
+
+
+def new_transaction(conn) -> None:
+    """SQLAlchemy's `begin` event on a SQLite engine: a new token names the transaction's entries."""
+    conn.connection.info[TX_KEY] = secrets.token_hex(8)

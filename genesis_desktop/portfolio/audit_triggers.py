@@ -97,11 +97,14 @@ def _quote(name: str) -> str:
 
 
 def _row_json(row: str, columns: list[tuple[str, str]]) -> str:
-    # json_object cannot hold a BLOB: such a column is logged as its hex text.
     parts = []
     for name, kind in columns:
         value = f"{row}.{_quote(name)}"
-        parts.append(f"{_literal(name)}, {'hex(' + value + ')' if 'BLOB' in kind or 'BINARY' in kind else value}")
+        if "BLOB" in kind or "BINARY" in kind:  # json_object cannot hold a BLOB: its hex text instead
+            value = f"hex({value})"
+        elif "JSON" in kind:  # nested as JSON, as PostgreSQL's to_jsonb does (text that is not JSON, as text)
+            value = f"json(CASE WHEN json_valid({value}) THEN {value} ELSE json_quote({value}) END)"
+        parts.append(f"{_literal(name)}, {value}")
     return f"json_object({', '.join(parts)})"
 
 
@@ -112,7 +115,7 @@ def sqlite_triggers(table: str, columns: list[tuple[str, str]], key: list[str]) 
     (a derived table computed once would be the obvious shape, but SQLite flattens it and evaluates
     everything twice anyway, and more slowly). They agree: 'now' is fixed for the statement, and the
     last entry, which gives the new id and prev_hash, cannot change during it (the writer holds
-    SQLite's one write lock). genesis_audit_hash and genesis_actor are Python functions that
+    SQLite's one write lock). genesis_audit_hash, genesis_actor and genesis_tx are Python functions that
     store.make_engine registers on every connection. An update that changes nothing is not logged."""
     name = _literal(table)
     entry_id = "(SELECT coalesce(max(id), 0) + 1 FROM audit_log)"
@@ -121,7 +124,7 @@ def sqlite_triggers(table: str, columns: list[tuple[str, str]], key: list[str]) 
     statements = []
     for action, row, before, after in (("insert", "NEW", None, "NEW"), ("update", "NEW", "OLD", "NEW"),
                                        ("delete", "OLD", "OLD", None)):
-        fields = ", ".join((entry_id, at, "genesis_actor()", name,
+        fields = ", ".join((entry_id, at, "genesis_actor()", "genesis_tx()", name,
                             f"json_array({', '.join(f'{row}.{_quote(k)}' for k in key)})", f"'{action}'",
                             _row_json(before, columns) if before else "NULL",
                             _row_json(after, columns) if after else "NULL", prev))
@@ -129,6 +132,6 @@ def sqlite_triggers(table: str, columns: list[tuple[str, str]], key: list[str]) 
         statements.append(
             f'CREATE TRIGGER "{PREFIX}_{table}_{action}" AFTER {action.upper()} ON {_quote(table)} '
             f"{'WHEN ' + changed + ' ' if action == 'update' else ''}BEGIN "
-            "INSERT INTO audit_log (id, at, actor, table_name, row_key, action, before, after, prev_hash, hash) "
+            "INSERT INTO audit_log (id, at, actor, tx, table_name, row_key, action, before, after, prev_hash, hash) "
             f"VALUES ({fields}, genesis_audit_hash({fields})); END")
     return statements

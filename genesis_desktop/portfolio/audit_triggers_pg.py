@@ -39,6 +39,7 @@ DECLARE
     entry_id integer;
     at_text text;
     actor text := session_user;
+    tx_text text := pg_current_xact_id()::text;
     action text := lower(TG_OP);
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -61,8 +62,8 @@ BEGIN
     entry_id := coalesce(last_id, 0) + 1;
     last_hash := coalesce(last_hash, '{first}');
     at_text := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
-    INSERT INTO audit_log (id, at, actor, table_name, row_key, action, before, after, prev_hash, hash)
-    VALUES (entry_id, at_text, actor, TG_TABLE_NAME, key_text, action, before_text, after_text, last_hash,
+    INSERT INTO audit_log (id, at, actor, tx, table_name, row_key, action, before, after, prev_hash, hash)
+    VALUES (entry_id, at_text, actor, tx_text, TG_TABLE_NAME, key_text, action, before_text, after_text, last_hash,
             encode(sha256(convert_to(
                 {canonical}, 'UTF8')), 'hex'));
     RETURN NULL;
@@ -89,7 +90,7 @@ $$
 
 def _canonical_sql() -> str:
     """audit_log.canonical() in SQL: each field as char_length:text, NULL as '-'."""
-    fields = ("entry_id::text", "at_text", "actor", "TG_TABLE_NAME::text", "key_text", "action",
+    fields = ("entry_id::text", "at_text", "actor", "tx_text", "TG_TABLE_NAME::text", "key_text", "action",
               "before_text", "after_text", "last_hash")
     return " || ".join(f"coalesce(char_length({f})::text || ':' || {f}, '-')" for f in fields)
 

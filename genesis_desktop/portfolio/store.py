@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .audit_log import register_sqlite_functions
+from .audit_log import new_transaction, register_sqlite_functions
 
 APP_NAME = "genesis-desktop"
 # The newest migration. Kept here so that opening an up-to-date portfolio never loads Alembic (half a
@@ -45,8 +45,8 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    register_sqlite_functions(dbapi_conn)  # the audit triggers call them
+def _sqlite_pragmas(dbapi_conn, record) -> None:
+    register_sqlite_functions(dbapi_conn, record.info)  # the audit triggers call them
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -62,6 +62,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", new_transaction)
     return engine
 
 

@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('at', sa.String(length=24), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('tx', sa.String(length=32), nullable=False),
     sa.Column('table_name', sa.String(length=63), nullable=False),
     sa.Column('row_key', sa.Text(), nullable=False),
     sa.Column('action', sa.String(length=6), nullable=False),
