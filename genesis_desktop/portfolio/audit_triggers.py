@@ -77,8 +77,8 @@ def remove(conn: Connection) -> None:
 
 
 def _remove_sqlite(conn: Connection) -> None:
-    names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"),
-                         {"p": f"{PREFIX}%"}).scalars().all()
+    names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB :p"),
+                         {"p": f"{PREFIX}*"}).scalars().all()
     for name in names:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
 
