@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from . import audit_triggers
 from .audit_log import FIRST_PREV_HASH, HASHED, audit_log, entry_hash
 from .edits_rows import edit_kind, owner_column, record_id
+from .schema import metadata
 from .store import Store
 
 BATCH_ROWS = 5_000
@@ -150,7 +151,7 @@ def _net(rows: list[dict]) -> list[dict]:
 
 def _folded(earlier: dict, later: dict) -> dict | None:
     before, after = earlier["before"], later["after"]
-    if before is None and after is None or (before and after and json.loads(before) == json.loads(after)):
+    if (before is None and after is None) or (before and after and json.loads(before) == json.loads(after)):
         return None  # added and removed, or put back as it was
     action = "insert" if before is None else "delete" if after is None else "update"
     return {**later, "action": action, "before": before, "after": after}
@@ -176,7 +177,7 @@ def _entry(row, skip: set[str]) -> HistoryEntry:
     after = json.loads(row["after"]) if row["after"] else {}
     changes = tuple(
         FieldChange(name, before.get(name), after.get(name))
-        for name in _ordered(before, after)
+        for name in _ordered(row["table_name"], before, after)
         if name not in skip and before.get(name) != after.get(name)
         and not (_empty(before.get(name)) and _empty(after.get(name)))  # an insert's empty fields
     )
@@ -188,9 +189,11 @@ def _empty(value: object) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _ordered(before: dict, after: dict) -> list[str]:
-    # The row's own column order (SQLite keeps it; PostgreSQL's jsonb sorts keys by length, then bytes).
-    return list(dict.fromkeys([*after, *before]))
+def _ordered(table: str, before: dict, after: dict) -> list[str]:
+    """The fields in the table's column order, on both engines (PostgreSQL's jsonb sorts its keys by
+    length); then any the table no longer has."""
+    columns = [c.name for c in metadata.tables[table].columns] if table in metadata.tables else []
+    return list(dict.fromkeys([*(c for c in columns if c in before or c in after), *after, *before]))
 
 
 def value_text(value: object) -> str:

@@ -48,7 +48,8 @@ def test_history_lists_each_change_newest_first_with_who_and_before_after(qtbot,
     dialog = open_history(qtbot, desk, "P-0001")
     rows = cells(dialog.table)
     assert [dialog.table.horizontalHeaderItem(c).text() for c in range(len(COLUMNS))] == list(COLUMNS)
-    assert rows[0][1:] == ["ada", "Changed proposal", "title", "zeta surrogate models", "Zeta surrogate models, revised"]
+    assert rows[0][1:] == ["ada", "Changed proposal", "title", "zeta surrogate models",
+                           "Zeta surrogate models, revised"]
     assert len(rows[0][0]) == len("2026-11-23 03:12:51")
     # The record's creation, with the rows it owns: its budget years among them.
     assert any(r[2] == "Added proposal budget 2027" for r in rows)
