@@ -259,8 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Command groups in modules of their own, each with add_parsers(sub): scenario, ledger, report, db,
-# account (with login and logout).
-COMMAND_MODULES: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report", "cli_db", "cli_account")
+# account (with login and logout), audit.
+COMMAND_MODULES: tuple[str, ...] = ("cli_scenario", "cli_ledger", "cli_report", "cli_db", "cli_account",
+                                    "cli_audit")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from . import access_grants
 from .accounts import GROUP_PREFIX, Account, Role
 from .base import utcnow
 from .reviews import Reviewer
@@ -169,6 +170,7 @@ def add_account(engine: Engine, name: str, role: str, password: str, reviewer_em
             raise AccountRefused(f"account {name}: the server refused to create the login: {said}") from None
         conn.execute(Account.__table__.insert().values(role_name=name, kind=kind, reviewer_id=reviewer_id,
                                                        created_at=utcnow(), created_by=creator))
+        conn.execute(text(f'GRANT CONNECT ON DATABASE {access_grants.database(conn)} TO "{name}"'))
     return next(a for a in list_accounts(engine) if a.name == name)
 
 
@@ -200,6 +202,7 @@ def remove_account(engine: Engine, name: str) -> None:
         conn.execute(Account.__table__.delete().where(Account.role_name == name))
         if conn.scalar(text("SELECT count(*) FROM pg_roles WHERE rolname = :n"), {"n": name}):
             try:
+                conn.execute(text(f'REVOKE ALL ON DATABASE {access_grants.database(conn)} FROM "{name}"'))
                 conn.execute(text(f'DROP ROLE "{name}"'))
             except DBAPIError as err:  # it owns something, or holds privileges in another database
                 raise AccountRefused(f"account {name}: the server refused to drop the login: "

@@ -2,7 +2,8 @@
 group roles and row-level security for reviewers, so that a plain SQL client gets no more than the
 desktop shows.
 
-    apply(conn)    create the group roles if missing, then grant every table of the schema afresh
+    apply(conn)    create the group roles if missing, then grant every table of the schema afresh,
+                   and the database's CONNECT to this portfolio's accounts only
     remove(conn)   take the grants, policies and functions away again (the group roles stay)
 
 `apply` works from the tables the database holds, not from a fixed list: a later migration that adds a
@@ -13,6 +14,7 @@ first, so that running it twice, or after this file changed, leaves exactly what
 Who gets what:
   administrator  SELECT, INSERT, UPDATE, DELETE on every table
   officer        the same, except accounts (read only)
+  (both)         the audit log read only: its triggers alone append to it
   analyst        SELECT on every table
   reviewer       the programme's structure (programme, challenges, calls, phases, institutions) whole;
                  proposals and their parts only where assigned; their own reviewer row, assignments,
@@ -37,7 +39,9 @@ GROUPS = tuple(role.group for role in Role)
 STAFF = (Role.ADMINISTRATOR, Role.OFFICER, Role.ANALYST)
 WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
 READ_ONLY_FOR_OFFICERS = {"account", "alembic_version"}
-NOBODY_WRITES = {"alembic_version"}  # only the owner, by migrating
+# alembic_version: only the owner, by migrating. audit_log: only the audit triggers, which run as the
+# owner; no role may change or remove an entry, and a reviewer may not read it (it holds every score).
+NOBODY_WRITES = {"alembic_version", "audit_log"}
 
 # What a reviewer reads whole.
 REVIEWER_READS = {"programme", "challenge", "call", "call_phase", "institution", "alembic_version"}
@@ -160,12 +164,28 @@ def _schema(conn: Connection) -> str:
     return '"' + conn.scalar(text("SELECT current_schema()")) + '"'
 
 
+def database(conn: Connection) -> str:
+    return '"' + conn.scalar(text("SELECT current_database()")).replace('"', '""') + '"'
+
+
+def grant_connect(conn: Connection) -> None:
+    """Only this portfolio's accounts may connect to its database. The group roles are shared by every
+    portfolio on the server, so with PostgreSQL's default (CONNECT for PUBLIC) an officer of one
+    portfolio would be an officer of the next one too. The owner and superusers connect regardless."""
+    db = database(conn)
+    conn.execute(text(f"REVOKE CONNECT, TEMPORARY ON DATABASE {db} FROM PUBLIC"))
+    if conn.scalar(text("SELECT to_regclass('account') IS NOT NULL")):
+        for name in conn.scalars(text("SELECT a.role_name FROM account a JOIN pg_roles r ON r.rolname = a.role_name")):
+            conn.execute(text(f'GRANT CONNECT ON DATABASE {db} TO "{name}"'))
+
+
 def apply(conn: Connection) -> None:
     """Grant every table of the current schema as the module's docstring says; the owner runs it."""
     if conn.dialect.name != "postgresql":
         return
     ensure_groups(conn)
     _revoke(conn)
+    grant_connect(conn)
     conn.execute(text(f"GRANT USAGE ON SCHEMA {_schema(conn)} TO {', '.join(GROUPS)}"))
     tables = _tables(conn)
     if "account" in tables:  # the functions read it

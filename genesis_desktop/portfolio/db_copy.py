@@ -6,6 +6,11 @@ in one transaction on the target, rows in key order, parents before children: a 
 leaves the target as empty as it was. The compute job tables (their own metadata, compute/tables.py)
 are copied with the rest when the source has them. PostgreSQL's id sequences are moved past the
 copied ids. At the end the two `summary` outputs are compared; they must be equal.
+
+The audit log is copied as it is, entry for entry, so that an analyst's copy carries the history and
+`genesis audit verify` passes on it: the target's audit triggers are dropped for the copy (else every
+row copied would be logged again, as a new insert by whoever copies) and put back before it commits.
+That takes the rights of the target's owner, which whoever made the empty target database has.
 """
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from typing import Sequence
 
 from sqlalchemy import JSON, Connection, Table, bindparam, func, inspect, insert, select, text, update
 
+from . import access_grants, audit_triggers
+from .audit_log import audit_log
 from .schema import metadata
 from .store import open_store
 from .summary import summary
@@ -41,7 +48,7 @@ def copy_portfolio(source_url: str, target_url: str, extra_tables: Sequence[Tabl
     try:
         # The migrations make the job tables on the target; an old source may lack them.
         present = set(inspect(source.engine).get_table_names())
-        tables = list(metadata.sorted_tables) + [t for t in extra_tables if t.name in present]
+        tables = list(metadata.sorted_tables) + [t for t in [*extra_tables, audit_log] if t.name in present]
         with target.engine.connect() as check:
             for table in tables:
                 held = check.scalar(select(func.count()).select_from(table))
@@ -50,10 +57,13 @@ def copy_portfolio(source_url: str, target_url: str, extra_tables: Sequence[Tabl
                                       "copy into an empty database (a new SQLite file or a new PostgreSQL database)")
         rows = {}
         with source.engine.connect() as reading, target.engine.begin() as writing:
+            audit_triggers.remove(writing)
             for table in tables:
                 rows[table.name] = _copy_table(reading, writing, table)
             if writing.dialect.name == "postgresql":
                 _move_sequences(writing, tables)
+                access_grants.grant_connect(writing)  # the accounts copied, where their logins exist here
+            audit_triggers.install(writing)
         copied, original = summary(target), summary(source)
         if copied != original:
             raise RuntimeError(f"the copy's summary differs from the source's: {copied} != {original}")

@@ -19,13 +19,13 @@ editing one record, the second save is refused with both versions shown, never s
 """
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Connection, func, select, update as sql_update
 from sqlalchemy.exc import IntegrityError
 
+from .audit_log import acting_as, os_user
 from .edits_check import Checked, FieldProblem, check, record_texts, row_texts
 from .edits_refs import References, dependent_rows, references as _references
 from .edits_rows import KINDS, EditKind, Rows, apply, differs, edit_kind, record_id, record_rows, rows_at
@@ -105,10 +105,7 @@ class Change:
 
 
 def default_author() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment (some containers): still say it was by hand
-        return "desktop"
+    return os_user()
 
 
 def _missing(kind: EditKind, code: str) -> RecordMissing:
@@ -209,7 +206,8 @@ def _write(conn: Connection, kind: EditKind, checked: Checked, author: str | Non
 
 def create(store: Store, kind: str, values: dict[str, object], *, author: str | None = None) -> Change:
     k = edit_kind(kind)
-    with store.engine.begin() as conn:
+    # The author is also who the audit log names, where the database does not know (SQLite).
+    with acting_as(author), store.engine.begin() as conn:
         checked = check(conn, k, _merged(k, None, values, author), creating=True)
         rid = _write(conn, k, checked, author)
         after = record_rows(conn, k, rid)
@@ -223,7 +221,7 @@ def update(store: Store, kind: str, code: str, values: dict[str, object], *, aut
     """Change the fields given in `values` (the others keep their stored texts). With the version its
     editor read, refused (VersionConflict) if the record was written since."""
     k = edit_kind(kind)
-    with store.engine.begin() as conn:
+    with acting_as(author), store.engine.begin() as conn:
         version = lock_record(conn, k.table, k.table.c[k.key], code)
         rid, stored = _stored(conn, k, code)
         if expected_version is not None and version != expected_version:

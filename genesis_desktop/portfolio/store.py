@@ -17,12 +17,13 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .audit_log import new_transaction, register_sqlite_functions
 from .credentials import with_password, without_password
 
 APP_NAME = "genesis-desktop"
 # The newest migration. Kept here so that opening an up-to-date portfolio never loads Alembic (half a
 # second of start-up); tests/portfolio/test_store.py checks it against Alembic's own head.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 ENV_VAR = "GENESIS_DB"
 
 
@@ -45,7 +46,8 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn, record) -> None:
+    register_sqlite_functions(dbapi_conn, record.info)  # the audit triggers call them
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -62,6 +64,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(with_password(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", new_transaction)
     return engine
 
 

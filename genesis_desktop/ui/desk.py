@@ -32,14 +32,14 @@ class Desk(QObject):
     idle = Signal()  # no load is pending any more
 
     def __init__(self, store: Store, parent: QObject | None = None, settings: QSettings | None = None,
-                 safe_mode: bool = False) -> None:
+                 safe_mode: bool = False, role: Role | None = None) -> None:
         super().__init__(parent)
         Desk.instances.add(self)
         self.store = store
         self.safe_mode = safe_mode
         # What this sign-in may do (on SQLite: everything). Pages hide what it may not; the server
-        # refuses it anyway (portfolio/access_grants.py).
-        self.role: Role = role_of(store.engine)
+        # refuses it anyway (portfolio/access_grants.py). Given by whoever asked the server already.
+        self.role: Role = role if role is not None else role_of(store.engine)
         self.settings = settings if settings is not None else QSettings()
         self.loader = Loader(self)
         self._callbacks: dict[str, tuple[OnLoaded, OnFailed]] = {}

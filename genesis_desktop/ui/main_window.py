@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import make_url
 
 from genesis_desktop import __version__
+from genesis_desktop.portfolio.access import Role
 from genesis_desktop.portfolio.store import Store, describe_url, sqlite_path
 
 from .backend_status import BackendStatusLabel
@@ -54,11 +55,11 @@ class MainWindow(QMainWindow):
     loaded = Signal()
 
     def __init__(self, store: Store, sections: SectionsFactory = build_sections, parent=None,
-                 safe_mode: bool = False, settings: QSettings | None = None) -> None:
+                 safe_mode: bool = False, settings: QSettings | None = None, role: Role | None = None) -> None:
         super().__init__(parent)
         self.store = store
         # safe_mode: `genesis --safe-mode`, only the built-in compute backend is loaded.
-        self.desk = Desk(store, self, settings, safe_mode)
+        self.desk = Desk(store, self, settings, safe_mode, role)
         self.desk.idle.connect(self._on_idle)
         self.sections: list[Page] = sections(self.desk)
         self.setWindowTitle(f"{APP_TITLE} — {database_label(store.url)}")

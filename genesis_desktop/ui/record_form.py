@@ -24,6 +24,7 @@ from genesis_desktop.portfolio.edits import Change, EditRefused, FieldProblem, R
 from .desk import Desk
 from .record_dialogs import SAVE_MINE, TAKE_STORED, ConflictDialog, delete_box
 from .record_fields import FieldsForm
+from .record_history import show_history
 
 # Which kind of record each table page shows (page key -> kind).
 KIND_OF_PAGE = {"challenges": "challenge", "proposals": "proposal", "calls": "call",
@@ -82,13 +83,15 @@ class RecordPanel(QWidget):
         self.save_button = self._button("&Save", f"Save this {kind} (Ctrl+S)", self.save)
         self.delete_button = self._button("&Delete…", f"Delete this {kind} (Ctrl+Del)", self.delete_record)
         self.cancel_button = self._button("Cancel", "Discard the changes (Esc)", self.cancel)
+        self.history_button = self._button("&History…", f"Who changed this {kind}, when, and what",
+                                           lambda: show_history(self, desk, kind, self.code))
         QShortcut(QKeySequence.StandardKey.Save, self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         buttons = QHBoxLayout()
         buttons.addWidget(note)
         buttons.addStretch(1)
-        for button in (self.delete_button, self.cancel_button, self.save_button):
+        for button in (self.history_button, self.delete_button, self.cancel_button, self.save_button):
             buttons.addWidget(button)
         # An analyst reads the record here; nothing of the panel may suggest it can be changed.
         self.read_only = not desk.may_write
@@ -190,6 +193,7 @@ class RecordPanel(QWidget):
         valid = self._problems is not None and not self._problems
         self.save_button.setEnabled(editable and not busy and valid and (self.code is None or self.dirty))
         self.delete_button.setEnabled(editable and not busy and self.code is not None)
+        self.history_button.setEnabled(self.code is not None)
         self.cancel_button.setEnabled(editable and not busy)
 
     # Checking as you type ------------------------------------------------------------------------

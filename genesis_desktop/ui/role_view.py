@@ -63,7 +63,7 @@ def open_window(store: Store, safe_mode: bool = False) -> QMainWindow:
         return ReviewerWindow(DatabaseReviewerDesk(store, reviewer_email(store)))
     from .main_window import MainWindow
 
-    return MainWindow(store, safe_mode=safe_mode)
+    return MainWindow(store, safe_mode=safe_mode, role=role)
 
 
 def limit_to_role(window) -> None:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
+from sqlalchemy import text
 
 from genesis_desktop.decisions import ledger as L
 from genesis_desktop.decisions.ledger import LedgerError, check_ledger, history, ledger, rate_differences, record_entry
@@ -244,9 +245,11 @@ def test_the_import_writes_entries_for_new_and_changed_totals(small, tmp_path):
 
 
 def test_check_ledger_names_a_year_whose_entries_do_not_add_up(small):
-    with sqlite3.connect(sqlite_path(small.url)) as con:  # written behind the ledger's back
-        con.execute("UPDATE commitment_year SET disbursed_minor = 1300000000 WHERE commitment_id = 1 "
-                    "AND fiscal_year = 2026")
+    # Written behind the ledger's back, in plain SQL (through the store's engine: a bare sqlite3 client
+    # cannot write an audited table, it lacks the functions the audit triggers call).
+    with small.engine.begin() as con:
+        con.execute(text("UPDATE commitment_year SET disbursed_minor = 1300000000 WHERE commitment_id = 1 "
+                         "AND fiscal_year = 2026"))
     assert check_ledger(small) == ["commitment US-Q, FY2026, disbursed: the entries add up to 12,000,000.00 USD "
                                    "but the year's total is 13,000,000.00 USD"]
 

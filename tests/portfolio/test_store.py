@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from genesis_desktop.compute.tables import metadata as compute_metadata
+from genesis_desktop.portfolio.audit_log import metadata as audit_metadata
 from genesis_desktop.portfolio.schema import metadata
 from genesis_desktop.portfolio.store import (
     StoreError, current_revision, head_revision, known_revisions, make_engine, open_store, sqlite_path, upgrade,
@@ -43,9 +44,10 @@ def test_schema_head_constant_is_alembics_head():
 
 
 def test_migrations_produce_exactly_the_models(store):
-    # The portfolio's records and the compute engine's job tables share the database and its migrations.
+    # The portfolio's records, the compute engine's job tables and the audit log share the database and
+    # its migrations.
     with store.engine.connect() as c:
-        assert compare_metadata(MigrationContext.configure(c), [metadata, compute_metadata]) == []
+        assert compare_metadata(MigrationContext.configure(c), [metadata, compute_metadata, audit_metadata]) == []
         tables = set(c.dialect.get_table_names(c))
     assert set(compute_metadata.tables) <= tables
 
@@ -55,7 +57,7 @@ def test_comparison_sees_a_missing_compute_table(store):
     with store.engine.begin() as c:
         c.execute(text("DROP TABLE job_block"))
     with store.engine.connect() as c:
-        diff = compare_metadata(MigrationContext.configure(c), [metadata, compute_metadata])
+        diff = compare_metadata(MigrationContext.configure(c), [metadata, compute_metadata, audit_metadata])
     assert [d[0] for d in diff] == ["add_table"] and diff[0][1].name == "job_block"
 
 

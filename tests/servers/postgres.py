@@ -95,12 +95,15 @@ def pg_logins(pg_server):
             add_account(store.engine, name, role, password, reviewer_email)
         finally:
             store.close()
-        made.append(name)
+        made.append((name, make_url(url).database))
         return make_url(url).set(username=name, password=password).render_as_string(hide_password=False)
 
     yield login
     engine = create_engine(pg_server, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        for name in made:
+        for name, database in made:
+            # A role that may still connect to a database cannot be dropped.
+            if conn.scalar(text("SELECT count(*) FROM pg_database WHERE datname = :d"), {"d": database}):
+                conn.execute(text(f'REVOKE ALL ON DATABASE "{database}" FROM "{name}"'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
     engine.dispose()

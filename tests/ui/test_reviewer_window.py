@@ -7,6 +7,7 @@ import re
 
 import pytest
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
 from genesis_desktop.portfolio.proposals import Proposal
@@ -276,3 +277,23 @@ def test_a_draft_that_cannot_be_saved_says_why_and_closing_asks_first(qtbot, dem
     window.close()
     assert not window.isVisible()
     assert review_row(demo_store, email, code).scores[key] == value  # tried again on the way out
+
+
+def test_the_panel_table_shows_every_criterion_and_the_total_unclipped(qtbot, demo_store, open_window, tmp_path):
+    rows = reviews(demo_store)
+    email, code = next((r.email, r.code) for r in rows if r.state is ReviewState.SUBMITTED and any(
+        o.code == r.code and o.email != r.email and o.state is ReviewState.SUBMITTED for o in rows))
+    window = open_window(DatabaseReviewerDesk(demo_store, email), code)
+    window.resize(1200, 900)
+    qtbot.waitUntil(lambda: window.panel.table.isVisible(), timeout=5_000)
+    table = window.panel.table
+    last = table.rowCount() - 1
+    assert table.verticalHeaderItem(last).text() == "Total"
+    qtbot.waitUntil(lambda: table.rowViewportPosition(last) >= 0, timeout=2_000)
+    assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height(), \
+        "the Total row is cut off"
+    comments = [w for w in window.panel.findChildren(QLabel) if "· submitted 20" in w.text()]
+    assert len(comments) == table.columnCount() - 1  # one per other reviewer, below the table
+    qtbot.waitUntil(lambda: all(w.isVisible() and w.y() >= table.geometry().bottom() for w in comments),
+                    timeout=2_000)
+    assert window.grab().save(str(tmp_path / "reviewer-panel.png"))

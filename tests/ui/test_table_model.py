@@ -1,7 +1,5 @@
-"""The array table model: stable argsort sorting (numbers, strings, workflow order), filters, speed."""
+"""The array table model: stable argsort sorting (numbers, strings, workflow order), filters, and a large table."""
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pandas as pd
@@ -130,8 +128,10 @@ def test_empty_table_and_mismatched_columns(qapp):
         TableData.from_frame(pd.DataFrame({"name": ["a"]}), COLUMNS)
 
 
-def test_large_table_sorts_and_paints_fast(qapp):
-    n = 200_000
+def test_a_large_table_sorts_by_every_kind_of_column(qapp):
+    # How fast is bench/bench_table_model.py's to say; this checks the order at a size where the
+    # argsort paths (not the small-table ones) are taken.
+    n = 50_000
     rng = np.random.default_rng(7)
     big = pd.DataFrame({
         "name": rng.choice([f"institution {i}" for i in range(3000)], n).astype(object),
@@ -139,20 +139,14 @@ def test_large_table_sorts_and_paints_fast(qapp):
         "status": rng.choice(["submitted", "under_review", "awarded"], n).astype(object),
         "hours": rng.integers(0, 10**6, n),
     })
-    table = TableData.from_frame(big, COLUMNS).prepare()
     m = ArrayTableModel(COLUMNS)
-    m.set_table(table)
-    started = time.perf_counter()
-    for column in range(4):
-        m.sort(column, Qt.SortOrder.DescendingOrder)
-    sort_s = time.perf_counter() - started
+    m.set_table(TableData.from_frame(big, COLUMNS).prepare())
+    m.sort(3, Qt.SortOrder.DescendingOrder)
     assert m.raw_column("hours")[:3] == sorted(big["hours"], reverse=True)[:3]
-    # A screenful of cells, many times: what painting costs in data() calls.
-    indexes = [m.index(r, c) for r in range(40) for c in range(4)]
-    started = time.perf_counter()
-    for _ in range(100):
-        for index in indexes:
-            m.data(index, DISPLAY)
-    per_call_us = (time.perf_counter() - started) / (100 * len(indexes)) * 1e6
-    assert sort_s < 5.0, f"sorting 4 columns of {n} rows took {sort_s:.2f} s"
-    assert per_call_us < 5.0, f"data() took {per_call_us:.2f} us per call"
+    m.sort(1, Qt.SortOrder.AscendingOrder)
+    assert m.raw_column("amount")[:3] == sorted(big["amount"])[:3]
+    m.sort(2, Qt.SortOrder.AscendingOrder)
+    statuses = m.raw_column("status")
+    assert statuses[0] == "submitted" and statuses[-1] == "awarded"
+    m.sort(0, Qt.SortOrder.DescendingOrder)
+    assert m.data(m.index(0, 0), DISPLAY) == max(big["name"], key=str.casefold)
