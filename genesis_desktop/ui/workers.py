@@ -1,23 +1,19 @@
 """Background work for the desktop: run plain callables on a thread pool, get results by signal.
 
 The callables never see a widget; they return data (a DataFrame, a TableData) and the `Loader`
-hands it to the GUI thread through a queued signal. Each key has a generation, so a result that
-arrives after a newer request for the same key is dropped instead of overwriting fresher data.
+hands it to the GUI thread through a Mailbox (mailbox.py says why not a queued signal: the worker
+threads make no Qt call at all). Each key has a generation, so a result that arrives after a newer
+request for the same key is dropped instead of overwriting fresher data.
 """
 from __future__ import annotations
 
 import traceback
+from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_for
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-QUEUED = Qt.ConnectionType.QueuedConnection
-
-
-class _Relay(QObject):
-    """Created inside the worker thread, so that it lives and dies there."""
-
-    done = Signal(str, int, bool, object)
+from .mailbox import Mailbox
 
 
 class Loader(QObject):
@@ -30,8 +26,9 @@ class Loader(QObject):
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(max_threads)
+        self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix="genesis-loader")
+        self._running: set[Future] = set()
+        self._mailbox = Mailbox(self._finish, self)
         self._generation: dict[str, int] = {}
         self._pending: set[str] = set()
         self._closed = False
@@ -46,30 +43,34 @@ class Loader(QObject):
         generation = self._generation.get(key, 0) + 1
         self._generation[key] = generation
         self._pending.add(key)
-        receiver = self._finish
+        post = self._mailbox.post
 
         def task() -> None:
-            relay = _Relay()
-            relay.done.connect(receiver, QUEUED)
             try:
                 result, ok = fn(), True
             except Exception as exc:  # reported to the GUI, which says what failed
                 result, ok = _describe(exc), False
-            relay.done.emit(key, generation, ok, result)
+            post((key, generation, ok, result))
 
-        self._pool.start(task)
+        future = self._pool.submit(task)
+        self._running.add(future)
+        future.add_done_callback(self._running.discard)
 
     def wait(self, msecs: int = -1) -> bool:
         """Block until the running work ends (results still arrive through the event loop)."""
-        return self._pool.waitForDone(msecs)
+        _done, left = wait_for(list(self._running), None if msecs < 0 else msecs / 1000)
+        return not left
 
     def shutdown(self, msecs: int = 30_000) -> bool:
         """Drop queued work and wait for running work; call before the window and its engine go."""
         self._closed = True
-        self._pool.clear()
-        return self._pool.waitForDone(msecs)
+        for future in list(self._running):
+            future.cancel()
+        ended = self.wait(msecs)
+        self._pool.shutdown(wait=False)
+        self._mailbox.close()
+        return ended
 
-    @Slot(str, int, bool, object)
     def _finish(self, key: str, generation: int, ok: bool, result: object) -> None:
         if self._closed or generation != self._generation.get(key):
             return

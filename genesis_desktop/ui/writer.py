@@ -2,8 +2,8 @@
 
 A write is a plain callable (usually a service from portfolio/edits.py) that returns what it changed
 or raises. It runs on a single worker thread, never on the GUI thread, and its outcome comes back to
-the GUI thread by a queued signal: `done(ticket, result)` or `failed(ticket, error)`, the error being
-the exception itself, so that the caller can show a refused record's problems next to its fields.
+the GUI thread through a Mailbox (no Qt call on the worker thread: mailbox.py says why), then as the
+signals `done(ticket, result)` or `failed(ticket, error)`, the error being the exception itself, so that the caller can show a refused record's problems next to its fields.
 Serial order is what makes undo safe: an undo submitted after an edit runs after it.
 """
 from __future__ import annotations
@@ -14,10 +14,11 @@ import threading
 from itertools import count
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from .mailbox import Mailbox
 
 log = logging.getLogger(__name__)
-QUEUED = Qt.ConnectionType.QueuedConnection
 _STOP = object()
 
 OnDone = Callable[[Any], None]
@@ -28,7 +29,6 @@ class Writer(QObject):
     done = Signal(int, object)  # ticket, what the write returned
     failed = Signal(int, object)  # ticket, the exception it raised
     idle = Signal()  # nothing queued or running any more
-    _finished = Signal(int, bool, object)  # emitted on the worker thread, received on the GUI thread
 
     def __init__(self, parent: QObject | None = None, name: str = "genesis-writer") -> None:
         super().__init__(parent)
@@ -38,7 +38,7 @@ class Writer(QObject):
         self._tickets = count(1)
         self._callbacks: dict[int, tuple[OnDone | None, OnFailed | None]] = {}
         self._closed = False
-        self._finished.connect(self._deliver, QUEUED)
+        self._mailbox = Mailbox(self._deliver, self)  # posted to on the worker thread
 
     @property
     def pending(self) -> int:
@@ -71,7 +71,10 @@ class Writer(QObject):
             return True
         self._queue.put((0, _STOP))
         self._thread.join(timeout_s)
-        return not self._thread.is_alive()
+        ended = not self._thread.is_alive()
+        if ended:
+            self._mailbox.close()
+        return ended
 
     def _run(self) -> None:
         while True:
@@ -83,12 +86,8 @@ class Writer(QObject):
             except Exception as exc:  # handed to the GUI, which says what went wrong
                 log.info("write %d failed: %s", ticket, exc)
                 result, ok = exc, False
-            try:
-                self._finished.emit(ticket, ok, result)
-            except RuntimeError:  # the writer's Qt object is gone (its desk was deleted unshut)
-                return
+            self._mailbox.post((ticket, ok, result))
 
-    @Slot(int, bool, object)
     def _deliver(self, ticket: int, ok: bool, result: object) -> None:
         on_done, on_failed = self._callbacks.pop(ticket, (None, None))
         if self._closed:

@@ -173,3 +173,15 @@ def test_the_self_test_names_what_a_broken_bundle_lacks(installed, tmp_path):
         shutil.rmtree(meta)
     report = self_test(broken)
     assert "kernels assignment, calibration, selection, robustness are not found" in report["checks"]["kernels"]["error"]
+
+
+def test_the_frozen_program_keeps_a_portfolio_on_postgresql(installed, pg_url, tmp_path):
+    # The driver (psycopg and its libpq), the migrations with their triggers and grants, and the audit
+    # log, all from inside the bundle, on the real server the suite started.
+    for argv in (["init", "--demo", "--proposals", "40"], ["summary", "--json"], ["audit", "verify"]):
+        done = genesis(installed, "--db", pg_url, *argv, home=tmp_path)
+        assert done.returncode == 0, (argv, done.stderr[-3000:])
+        if argv[0] == "summary":
+            summary = json.loads(done.stdout)
+    assert summary["counts"]["proposals"] == 40 and summary["money"]["commitments"]
+    assert "intact" in done.stdout
