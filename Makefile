@@ -21,8 +21,8 @@ PLUGINS := plugins/genesis-slurm plugins/genesis-dask
 # A worker that crashes is not replaced: xdist 3.8 under --dist loadgroup can wait forever for the
 # replacement's work (pytest-xdist#1323, #1327), and a crash is a failure to fix, not to retry.
 # The whole run is also bounded (40 min, twice its usual length) so that a hang fails CI quickly.
-# scripts/run-tests runs the suite on SQLite, then the store, import, review and record-panel tests
-# again on PostgreSQL (--engine postgresql).
+# scripts/run-tests runs the core's tests on SQLite with Qt blocked, then the desktop's and the rest on
+# SQLite, then the store, import, review and record-panel tests again on PostgreSQL (--engine postgresql).
 PYTEST_WORKERS ?= 2
 PYTEST_LIMIT_S ?= 2400
 PYTEST_ARGS ?=

@@ -27,6 +27,15 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; skipped with --engine postgresql")
+    if os.environ.get("GENESIS_TESTS_WITHOUT_QT"):
+        # scripts/run-tests' core pass: it proves the core needs no Qt only if Qt really is blocked.
+        try:
+            import PySide6  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            raise pytest.UsageError("GENESIS_TESTS_WITHOUT_QT is set, but PySide6 imports: the blocker "
+                                    "folder is not first on PYTHONPATH")
 
 
 def pytest_collection_modifyitems(config, items):

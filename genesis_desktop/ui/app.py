@@ -122,6 +122,9 @@ def render_screenshot(
         return save_png(window, out)
     finally:
         window.close()
+        # Closing hides it; the window (thousands of widgets) would live on, in tests restyled with
+        # every theme change after.
+        window.deleteLater()
         store.close()
 
 

@@ -66,13 +66,18 @@ def light_palette(app: QApplication) -> QPalette:
 
 def apply_theme(app: QApplication, scheme: str | None = None) -> str:
     """Fusion, the palette for `scheme` (default: the system's), the style sheet. Returns the scheme."""
+    scheme = scheme or system_scheme()
+    sheet = stylesheet("app")
+    if app.property(_SCHEME) == scheme and app.styleSheet() == sheet:
+        # Already in effect: setting them again re-polishes every widget alive, twice (seconds, in a
+        # long session or a test run), and changes nothing.
+        return scheme
     # With a style sheet in place, style() is Qt's style-sheet wrapper, which does not say its base.
     app.setStyleSheet("")
     if app.style().name().lower() != "fusion":
         app.setStyle(QStyleFactory.create("Fusion"))
-    scheme = scheme or system_scheme()
     app.setPalette(dark_palette() if scheme == DARK else light_palette(app))
-    app.setStyleSheet(stylesheet("app"))
+    app.setStyleSheet(sheet)
     app.setProperty(_SCHEME, scheme)
     return scheme
 

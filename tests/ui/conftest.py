@@ -144,10 +144,25 @@ class LeakCheck:
     """What was open before a test, to name what the test left open after it."""
 
     def __init__(self, app) -> None:
+        from PySide6.QtWidgets import QMainWindow
+
         self.app = app
         self.windows = {id(w) for w in app.topLevelWidgets() if w.isVisible()}
+        self.main_windows = {id(w) for w in app.topLevelWidgets() if isinstance(w, QMainWindow)}
         self.threads = _python_threads()
         self.desks = _open_desks()
+
+    def delete_closed_main_windows(self) -> int:
+        """Delete the main windows the test made and closed without deleting. Closing only hides a
+        window; each one left alive (thousands of widgets) made every later theme change in the
+        worker re-polish it too, until a teardown took seconds."""
+        from PySide6.QtWidgets import QMainWindow
+
+        closed = [w for w in self.app.topLevelWidgets()
+                  if isinstance(w, QMainWindow) and id(w) not in self.main_windows and not w.isVisible()]
+        for window in closed:
+            window.deleteLater()
+        return len(closed)
 
     def problems(self, settle_s: float = 5.0) -> list[str]:
         import time
@@ -197,6 +212,7 @@ def nothing_left_behind(qapp):
     """
     check = LeakCheck(qapp)
     yield
+    check.delete_closed_main_windows()
     problems = check.problems()
     assert not problems, "left behind: " + "; ".join(problems)
 
