@@ -3,6 +3,7 @@ private PostgreSQL server with a database per test."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 import uuid
