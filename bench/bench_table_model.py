@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    app = QApplication.instance() or QApplication([])  # noqa: F841 (models need the application)
+    _app = QApplication.instance() or QApplication([])  # models need the application alive
     big = frame(args.rows)
     model = ArrayTableModel(COLUMNS)
     model.set_table(TableData.from_frame(big, COLUMNS).prepare())

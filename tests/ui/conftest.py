@@ -244,6 +244,17 @@ def portfolio_store(portfolio_url):
 
 
 @pytest.fixture
+def desk(qapp, portfolio_store):
+    """A Desk on the small portfolio, shut down after the test."""
+    from genesis_desktop.ui.desk import Desk
+
+    d = Desk(portfolio_store)
+    yield d
+    d.shutdown()
+    d.deleteLater()
+
+
+@pytest.fixture
 def main_window(qtbot, portfolio_store):
     """The main window on the small portfolio, shown offscreen, with every view loaded."""
     from genesis_desktop.ui.main_window import MainWindow

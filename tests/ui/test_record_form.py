@@ -7,20 +7,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from genesis_desktop.portfolio import edits
-from genesis_desktop.ui.desk import Desk
 from genesis_desktop.ui.record_form import KIND_OF_PAGE, RecordPanel
 
 # Generous: the machine may be busy; no test asserts how long anything takes.
 WAIT_MS = 30_000
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-@pytest.fixture
-def desk(qapp, portfolio_store):
-    d = Desk(portfolio_store)
-    yield d
-    d.shutdown()
-    d.deleteLater()
 
 
 def open_panel(qtbot, desk, kind, code=None) -> RecordPanel:

@@ -5,24 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from PySide6.QtGui import QImage
 
 from genesis_desktop.portfolio import edits
 from genesis_desktop.ui.app import save_png
-from genesis_desktop.ui.desk import Desk
 from genesis_desktop.ui.record_form import RecordPanel
 from genesis_desktop.ui.record_history import COLUMNS, RecordHistoryDialog
 
 WAIT_MS = 30_000
-
-
-@pytest.fixture
-def desk(qapp, portfolio_store):
-    d = Desk(portfolio_store)
-    yield d
-    d.shutdown()
-    d.deleteLater()
 
 
 def cells(table) -> list[list[str]]:
