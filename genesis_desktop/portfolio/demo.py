@@ -6,6 +6,11 @@ co-funding agreement, dated USD/JPY rates), then `proposals` synthetic proposals
 teams, challenges, status histories and Phase II continuations, 60 reviewers and a few reviews. Same
 seed and same number of proposals give the same rows, byte for byte; everything is written in one
 transaction, so a failure leaves the portfolio as it was.
+
+The audit log starts after the demo: its generated rows are written with the audit triggers dropped,
+and the triggers are put back before that transaction commits (so no other client's write can slip
+through unlogged meanwhile). Logged, they made `init --demo` four times slower and its database five
+times bigger (bench/bench_demo_init.py), for a history of rows no person wrote.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import audit_triggers
 from .decision_records import CofundingAgreement
 from .demo_bulk import advance_sequence, insert_columns
 from .demo_continuations import link_continuations
@@ -65,6 +71,7 @@ def build_demo(store: Store, proposals: int = 400, seed: int = 2026, progress: P
     with store.session() as session, session.begin():
         programme = ensure_programme(session)
         _require_empty(session)
+        audit_triggers.remove(session.connection())
         facts = add_facts(session, programme)
         ledger_entries = add_ledger(session)
         pools = Pools(facts)
@@ -92,6 +99,8 @@ def build_demo(store: Store, proposals: int = 400, seed: int = 2026, progress: P
             "partners": len(facts.partner_codes), "reviewers": len(reviewers), "reviews": reviews,
             "ledger_entries": ledger_entries, "continuations": continuations,
         }
+        session.flush()
+        audit_triggers.install(session.connection())
     return {"seed": seed, "proposals": written["proposal"], "proposal_budgets": written["proposal_budget"],
             "proposal_challenges": written["proposal_challenge"], "team_members": written["proposal_institution"],
             "status_changes": written["proposal_status_change"], **counts}
