@@ -3,7 +3,8 @@
 A write is a plain callable (usually a service from portfolio/edits.py) that returns what it changed
 or raises. It runs on a single worker thread, never on the GUI thread, and its outcome comes back to
 the GUI thread through a Mailbox (no Qt call on the worker thread: mailbox.py says why), then as the
-signals `done(ticket, result)` or `failed(ticket, error)`, the error being the exception itself, so that the caller can show a refused record's problems next to its fields.
+signals `done(ticket, result)` or `failed(ticket, error)`, the error being the exception itself, so
+that the caller can show a refused record's problems next to its fields.
 Serial order is what makes undo safe: an undo submitted after an edit runs after it.
 """
 from __future__ import annotations
