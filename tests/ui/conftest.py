@@ -152,7 +152,7 @@ class LeakCheck:
         self.threads = _python_threads()
         self.desks = _open_desks()
 
-    def delete_closed_main_windows(self) -> int:
+    def delete_closed_main_windows(self) -> None:
         """Delete the main windows the test made and closed without deleting. Closing only hides a
         window; each one left alive (thousands of widgets) made every later theme change in the
         worker re-polish it too, until a teardown took seconds."""
@@ -162,7 +162,6 @@ class LeakCheck:
                   if isinstance(w, QMainWindow) and id(w) not in self.main_windows and not w.isVisible()]
         for window in closed:
             window.deleteLater()
-        return len(closed)
 
     def problems(self, settle_s: float = 5.0) -> list[str]:
         import time
